@@ -1,0 +1,245 @@
+using System.Runtime.CompilerServices;
+
+namespace Autodiff;
+
+// Elementary functions of scalars. Each computes its value y and, on the same line as the Push, the local
+// derivative dy/dx that the backward sweep multiplies the incoming adjoint by. Subgradients at kinks are the
+// ones listed in docs/derivatives.md (ReLU′(0) = 0, |x|′(0) = 0, ½ to each side of a Max/Min tie).
+public readonly partial struct Scalar
+{
+    /// <summary>xᵖ for a constant exponent p.</summary>
+    /// <remarks>d/dx xᵖ = p·xᵖ⁻¹; for p = 0 the derivative is 0 everywhere (also at x = 0), as in PyTorch.</remarks>
+    /// <param name="x">The base.</param>
+    /// <param name="p">The constant exponent.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Scalar Pow(Scalar x, double p, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        double v = x.Read(nameof(Pow));
+        double dx = p == 0.0 ? 0.0 : p * Math.Pow(v, p - 1.0);
+        return x.Tape!.Push(ScalarOp.Pow, Math.Pow(v, p), x.Index, dx, file, line);
+    }
+
+    /// <summary>aᵇ for a variable exponent.</summary>
+    /// <remarks>
+    /// ∂/∂a = b·aᵇ⁻¹ (0 when b = 0) and ∂/∂b = aᵇ·ln a, taken as 0 where a = 0 and b ≥ 0 (the limit that
+    /// PyTorch also uses) so that 0ᵇ does not produce 0·(−∞) = NaN.
+    /// </remarks>
+    /// <param name="a">The base.</param>
+    /// <param name="b">The exponent.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Scalar Pow(Scalar a, Scalar b, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        Tape tape = Autodiff.Tape.Common(a, b, nameof(Pow));
+        double av = tape.ValueAt(a.Index), bv = tape.ValueAt(b.Index);
+        double y = Math.Pow(av, bv);
+        double da = bv == 0.0 ? 0.0 : bv * Math.Pow(av, bv - 1.0);
+        double db = av == 0.0 && bv >= 0.0 ? 0.0 : y * Math.Log(av);
+        return tape.Push(ScalarOp.Pow, y, a.Index, da, b.Index, db, file, line);
+    }
+
+    /// <summary>cᵇ for a constant base c.</summary>
+    /// <remarks>d/db cᵇ = cᵇ·ln c (0 where c = 0 and b ≥ 0).</remarks>
+    /// <param name="c">The constant base.</param>
+    /// <param name="b">The exponent.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Scalar Pow(double c, Scalar b, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        double bv = b.Read(nameof(Pow));
+        double y = Math.Pow(c, bv);
+        double db = c == 0.0 && bv >= 0.0 ? 0.0 : y * Math.Log(c);
+        return b.Tape!.Push(ScalarOp.Pow, y, b.Index, db, file, line);
+    }
+
+    /// <summary>eˣ.</summary>
+    /// <remarks>d/dx eˣ = eˣ, the result itself.</remarks>
+    /// <param name="x">The argument.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Scalar Exp(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        double y = Math.Exp(x.Read(nameof(Exp)));
+        return x.Tape!.Push(ScalarOp.Exp, y, x.Index, y, file, line);
+    }
+
+    /// <summary>ln x (NaN for x &lt; 0, −∞ at 0, as IEEE 754 says).</summary>
+    /// <remarks>d/dx ln x = 1/x.</remarks>
+    /// <param name="x">The argument.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Scalar Log(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        double v = x.Read(nameof(Log));
+        return x.Tape!.Push(ScalarOp.Log, Math.Log(v), x.Index, 1.0 / v, file, line);
+    }
+
+    /// <summary>√x.</summary>
+    /// <remarks>d/dx √x = 1/(2√x), from the saved result; +∞ at x = 0.</remarks>
+    /// <param name="x">The argument.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Scalar Sqrt(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        double y = Math.Sqrt(x.Read(nameof(Sqrt)));
+        return x.Tape!.Push(ScalarOp.Sqrt, y, x.Index, 0.5 / y, file, line);
+    }
+
+    /// <summary>sin x.</summary>
+    /// <remarks>d/dx sin x = cos x.</remarks>
+    /// <param name="x">The argument (radians).</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Scalar Sin(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        (double sin, double cos) = Math.SinCos(x.Read(nameof(Sin)));
+        return x.Tape!.Push(ScalarOp.Sin, sin, x.Index, cos, file, line);
+    }
+
+    /// <summary>cos x.</summary>
+    /// <remarks>d/dx cos x = −sin x.</remarks>
+    /// <param name="x">The argument (radians).</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Scalar Cos(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        (double sin, double cos) = Math.SinCos(x.Read(nameof(Cos)));
+        return x.Tape!.Push(ScalarOp.Cos, cos, x.Index, -sin, file, line);
+    }
+
+    /// <summary>tan x.</summary>
+    /// <remarks>d/dx tan x = 1 + tan² x, from the saved result.</remarks>
+    /// <param name="x">The argument (radians).</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Scalar Tan(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        double y = Math.Tan(x.Read(nameof(Tan)));
+        return x.Tape!.Push(ScalarOp.Tan, y, x.Index, 1.0 + (y * y), file, line);
+    }
+
+    /// <summary>tanh x.</summary>
+    /// <remarks>d/dx tanh x = 1 − tanh² x (note 004 prints 1 + tanh²; that is a slip).</remarks>
+    /// <param name="x">The argument.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Scalar Tanh(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        double y = Math.Tanh(x.Read(nameof(Tanh)));
+        return x.Tape!.Push(ScalarOp.Tanh, y, x.Index, 1.0 - (y * y), file, line);
+    }
+
+    /// <summary>The logistic function σ(x) = 1 / (1 + e⁻ˣ).</summary>
+    /// <remarks>σ′(x) = σ(x)·(1 − σ(x)). Evaluated without overflow for large |x|.</remarks>
+    /// <param name="x">The argument.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Scalar Sigmoid(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        double y = Logistic(x.Read(nameof(Sigmoid)));
+        return x.Tape!.Push(ScalarOp.Sigmoid, y, x.Index, y * (1.0 - y), file, line);
+    }
+
+    /// <summary>The rectifier max(x, 0).</summary>
+    /// <remarks>ReLU′(x) = 1 for x &gt; 0 and 0 otherwise: the subgradient at 0 is 0, as in PyTorch and note 001.</remarks>
+    /// <param name="x">The argument.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Scalar Relu(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        double v = x.Read(nameof(Relu));
+        return x.Tape!.Push(ScalarOp.Relu, v > 0.0 ? v : 0.0, x.Index, v > 0.0 ? 1.0 : 0.0, file, line);
+    }
+
+    /// <summary>Leaky rectifier: x for x &gt; 0, slope·x otherwise.</summary>
+    /// <remarks>Derivative 1 for x &gt; 0 and slope otherwise (slope at 0, as in PyTorch).</remarks>
+    /// <param name="x">The argument.</param>
+    /// <param name="slope">The slope for x ≤ 0 (PyTorch's default 0.01).</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Scalar LeakyRelu(Scalar x, double slope = 0.01, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        double v = x.Read(nameof(LeakyRelu));
+        return x.Tape!.Push(ScalarOp.LeakyRelu, v > 0.0 ? v : slope * v, x.Index, v > 0.0 ? 1.0 : slope, file, line);
+    }
+
+    /// <summary>|x|.</summary>
+    /// <remarks>d/dx |x| = sign x, with the subgradient 0 at x = 0 (as PyTorch).</remarks>
+    /// <param name="x">The argument.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Scalar Abs(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        double v = x.Read(nameof(Abs));
+        double sign = v > 0.0 ? 1.0 : v < 0.0 ? -1.0 : 0.0;
+        return x.Tape!.Push(ScalarOp.Abs, Math.Abs(v), x.Index, sign, file, line);
+    }
+
+    /// <summary>The larger of two scalars.</summary>
+    /// <remarks>The gradient goes to the larger operand; at a tie each gets ½ (as PyTorch's elementwise maximum).</remarks>
+    /// <param name="a">One operand.</param>
+    /// <param name="b">The other operand.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Scalar Max(Scalar a, Scalar b, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        Tape tape = Autodiff.Tape.Common(a, b, nameof(Max));
+        double av = tape.ValueAt(a.Index), bv = tape.ValueAt(b.Index);
+        (double da, double db) = av > bv ? (1.0, 0.0) : av < bv ? (0.0, 1.0) : (0.5, 0.5);
+        return tape.Push(ScalarOp.Max, Math.Max(av, bv), a.Index, da, b.Index, db, file, line);
+    }
+
+    /// <summary>The smaller of two scalars.</summary>
+    /// <remarks>The gradient goes to the smaller operand; at a tie each gets ½.</remarks>
+    /// <param name="a">One operand.</param>
+    /// <param name="b">The other operand.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Scalar Min(Scalar a, Scalar b, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        Tape tape = Autodiff.Tape.Common(a, b, nameof(Min));
+        double av = tape.ValueAt(a.Index), bv = tape.ValueAt(b.Index);
+        (double da, double db) = av < bv ? (1.0, 0.0) : av > bv ? (0.0, 1.0) : (0.5, 0.5);
+        return tape.Push(ScalarOp.Min, Math.Min(av, bv), a.Index, da, b.Index, db, file, line);
+    }
+
+    /// <summary>softplus(x) = ln(1 + eˣ).</summary>
+    /// <remarks>
+    /// Evaluated as max(x, 0) + ln(1 + e^−|x|), which neither overflows for large x nor loses the tiny
+    /// result for very negative x. d/dx softplus x = σ(x).
+    /// </remarks>
+    /// <param name="x">The argument.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Scalar Softplus(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        double v = x.Read(nameof(Softplus));
+        double y = Math.Max(v, 0.0) + SpecialFunctions.Log1p(Math.Exp(-Math.Abs(v)));
+        return x.Tape!.Push(ScalarOp.Softplus, y, x.Index, Logistic(v), file, line);
+    }
+
+    /// <summary>The exact Gaussian error linear unit GELU(x) = x·Φ(x), Φ the standard normal CDF.</summary>
+    /// <remarks>d/dx x·Φ(x) = Φ(x) + x·φ(x), φ the standard normal density. Φ comes from the engine's own erfc.</remarks>
+    /// <param name="x">The argument.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Scalar Gelu(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        double v = x.Read(nameof(Gelu));
+        double cdf = SpecialFunctions.NormalCdf(v);
+        return x.Tape!.Push(ScalarOp.Gelu, v * cdf, x.Index, cdf + (v * SpecialFunctions.NormalPdf(v)), file, line);
+    }
+
+    /// <summary>σ(x) in the form that cannot overflow: e^−x is only taken for x ≥ 0.</summary>
+    internal static double Logistic(double x)
+    {
+        if (x >= 0.0)
+        {
+            return 1.0 / (1.0 + Math.Exp(-x));
+        }
+
+        double e = Math.Exp(x);
+        return e / (1.0 + e);
+    }
+}

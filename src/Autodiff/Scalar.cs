@@ -1,0 +1,270 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+
+namespace Autodiff;
+
+/// <summary>
+/// A double-precision value recorded on a <see cref="Tape"/>. A small handle (tape, slot): recording an operation
+/// allocates nothing on the heap.
+/// </summary>
+/// <remarks>
+/// Operators (<c>+ − · / −x</c>) cannot take caller-info parameters in C#, so their entries carry no source line;
+/// the named forms (<see cref="Add(Scalar, Scalar, string?, int)"/>, …) and every function do.
+/// Each operation's derivative rule sits right beside its forward computation.
+/// </remarks>
+public readonly partial struct Scalar : IEquatable<Scalar>
+{
+    internal Tape? Tape { get; }
+
+    internal int Index { get; }
+
+    internal int Generation { get; }
+
+    internal Scalar(Tape tape, int index, int generation)
+    {
+        Tape = tape;
+        Index = index;
+        Generation = generation;
+    }
+
+    /// <summary>The value computed in the forward pass.</summary>
+    public double Value => Read(nameof(Value));
+
+    /// <summary>The slot of this scalar on its tape, as shown by <see cref="Tape.ToString"/>.</summary>
+    public int Id => Index;
+
+    /// <summary>Validates the handle and returns its value; <paramref name="op"/> names the caller in errors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal double Read(string op)
+    {
+        Tape? tape = Tape;
+        if (tape is null)
+        {
+            Autodiff.Tape.ThrowInvalid(this, op);
+        }
+
+        tape.Validate(this, op);
+        return tape.ValueAt(Index);
+    }
+
+    // ---- a + b ------------------------------------------------------------------------------------------
+
+    /// <summary>a + b, recording the caller's source line.</summary>
+    /// <param name="a">The left operand.</param>
+    /// <param name="b">The right operand.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Scalar Add(Scalar a, Scalar b, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        Tape tape = Autodiff.Tape.Common(a, b, nameof(Add));
+        double y = tape.ValueAt(a.Index) + tape.ValueAt(b.Index);
+        return tape.Push(ScalarOp.Add, y, a.Index, 1.0, b.Index, 1.0, file, line);   // ∂/∂a = 1, ∂/∂b = 1
+    }
+
+    /// <summary>a + c for a constant c, recording the caller's source line.</summary>
+    /// <param name="a">The scalar.</param>
+    /// <param name="c">The constant.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Scalar Add(Scalar a, double c, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+        => a.Tape!.Push(ScalarOp.Add, a.Read(nameof(Add)) + c, a.Index, 1.0, file, line);
+
+    /// <summary>a + b.</summary>
+    /// <param name="a">The left operand.</param>
+    /// <param name="b">The right operand.</param>
+    public static Scalar operator +(Scalar a, Scalar b) => Add(a, b, null, 0);
+
+    /// <summary>a + c.</summary>
+    /// <param name="a">The scalar.</param>
+    /// <param name="c">The constant.</param>
+    public static Scalar operator +(Scalar a, double c) => Add(a, c, null, 0);
+
+    /// <summary>c + a.</summary>
+    /// <param name="c">The constant.</param>
+    /// <param name="a">The scalar.</param>
+    public static Scalar operator +(double c, Scalar a) => Add(a, c, null, 0);
+
+    // ---- a − b ------------------------------------------------------------------------------------------
+
+    /// <summary>a − b, recording the caller's source line.</summary>
+    /// <param name="a">The left operand.</param>
+    /// <param name="b">The right operand.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Scalar Subtract(Scalar a, Scalar b, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        Tape tape = Autodiff.Tape.Common(a, b, nameof(Subtract));
+        double y = tape.ValueAt(a.Index) - tape.ValueAt(b.Index);
+        return tape.Push(ScalarOp.Subtract, y, a.Index, 1.0, b.Index, -1.0, file, line);   // ∂/∂a = 1, ∂/∂b = −1
+    }
+
+    /// <summary>a − c for a constant c, recording the caller's source line.</summary>
+    /// <param name="a">The scalar.</param>
+    /// <param name="c">The constant.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Scalar Subtract(Scalar a, double c, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+        => a.Tape!.Push(ScalarOp.Subtract, a.Read(nameof(Subtract)) - c, a.Index, 1.0, file, line);
+
+    /// <summary>c − a for a constant c, recording the caller's source line.</summary>
+    /// <param name="c">The constant.</param>
+    /// <param name="a">The scalar.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Scalar Subtract(double c, Scalar a, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+        => a.Tape!.Push(ScalarOp.Subtract, c - a.Read(nameof(Subtract)), a.Index, -1.0, file, line);
+
+    /// <summary>a − b.</summary>
+    /// <param name="a">The left operand.</param>
+    /// <param name="b">The right operand.</param>
+    public static Scalar operator -(Scalar a, Scalar b) => Subtract(a, b, null, 0);
+
+    /// <summary>a − c.</summary>
+    /// <param name="a">The scalar.</param>
+    /// <param name="c">The constant.</param>
+    public static Scalar operator -(Scalar a, double c) => Subtract(a, c, null, 0);
+
+    /// <summary>c − a.</summary>
+    /// <param name="c">The constant.</param>
+    /// <param name="a">The scalar.</param>
+    public static Scalar operator -(double c, Scalar a) => Subtract(c, a, null, 0);
+
+    // ---- a · b ------------------------------------------------------------------------------------------
+
+    /// <summary>a · b, recording the caller's source line.</summary>
+    /// <param name="a">The left operand.</param>
+    /// <param name="b">The right operand.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Scalar Multiply(Scalar a, Scalar b, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        Tape tape = Autodiff.Tape.Common(a, b, nameof(Multiply));
+        double av = tape.ValueAt(a.Index), bv = tape.ValueAt(b.Index);
+        return tape.Push(ScalarOp.Multiply, av * bv, a.Index, bv, b.Index, av, file, line);   // ∂/∂a = b, ∂/∂b = a
+    }
+
+    /// <summary>a · c for a constant c, recording the caller's source line.</summary>
+    /// <param name="a">The scalar.</param>
+    /// <param name="c">The constant.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Scalar Multiply(Scalar a, double c, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+        => a.Tape!.Push(ScalarOp.Multiply, a.Read(nameof(Multiply)) * c, a.Index, c, file, line);
+
+    /// <summary>a · b.</summary>
+    /// <param name="a">The left operand.</param>
+    /// <param name="b">The right operand.</param>
+    public static Scalar operator *(Scalar a, Scalar b) => Multiply(a, b, null, 0);
+
+    /// <summary>a · c.</summary>
+    /// <param name="a">The scalar.</param>
+    /// <param name="c">The constant.</param>
+    public static Scalar operator *(Scalar a, double c) => Multiply(a, c, null, 0);
+
+    /// <summary>c · a.</summary>
+    /// <param name="c">The constant.</param>
+    /// <param name="a">The scalar.</param>
+    public static Scalar operator *(double c, Scalar a) => Multiply(a, c, null, 0);
+
+    // ---- a / b ------------------------------------------------------------------------------------------
+
+    /// <summary>a / b, recording the caller's source line.</summary>
+    /// <param name="a">The numerator.</param>
+    /// <param name="b">The denominator.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Scalar Divide(Scalar a, Scalar b, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        Tape tape = Autodiff.Tape.Common(a, b, nameof(Divide));
+        double bv = tape.ValueAt(b.Index);
+        double y = tape.ValueAt(a.Index) / bv;
+        return tape.Push(ScalarOp.Divide, y, a.Index, 1.0 / bv, b.Index, -y / bv, file, line);   // ∂/∂a = 1/b, ∂/∂b = −a/b²
+    }
+
+    /// <summary>a / c for a constant c, recording the caller's source line.</summary>
+    /// <param name="a">The numerator.</param>
+    /// <param name="c">The constant denominator.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Scalar Divide(Scalar a, double c, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+        => a.Tape!.Push(ScalarOp.Divide, a.Read(nameof(Divide)) / c, a.Index, 1.0 / c, file, line);
+
+    /// <summary>c / a for a constant c, recording the caller's source line.</summary>
+    /// <param name="c">The constant numerator.</param>
+    /// <param name="a">The denominator.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Scalar Divide(double c, Scalar a, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        double av = a.Read(nameof(Divide));
+        double y = c / av;
+        return a.Tape!.Push(ScalarOp.Divide, y, a.Index, -y / av, file, line);   // d/da c/a = −c/a²
+    }
+
+    /// <summary>a / b.</summary>
+    /// <param name="a">The numerator.</param>
+    /// <param name="b">The denominator.</param>
+    public static Scalar operator /(Scalar a, Scalar b) => Divide(a, b, null, 0);
+
+    /// <summary>a / c.</summary>
+    /// <param name="a">The numerator.</param>
+    /// <param name="c">The constant denominator.</param>
+    public static Scalar operator /(Scalar a, double c) => Divide(a, c, null, 0);
+
+    /// <summary>c / a.</summary>
+    /// <param name="c">The constant numerator.</param>
+    /// <param name="a">The denominator.</param>
+    public static Scalar operator /(double c, Scalar a) => Divide(c, a, null, 0);
+
+    // ---- −a ---------------------------------------------------------------------------------------------
+
+    /// <summary>−a, recording the caller's source line.</summary>
+    /// <param name="a">The scalar.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Scalar Negate(Scalar a, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+        => a.Tape!.Push(ScalarOp.Negate, -a.Read(nameof(Negate)), a.Index, -1.0, file, line);
+
+    /// <summary>−a.</summary>
+    /// <param name="a">The scalar.</param>
+    public static Scalar operator -(Scalar a) => Negate(a, null, 0);
+
+    /// <summary>+a (no entry is recorded).</summary>
+    /// <param name="a">The scalar.</param>
+    public static Scalar operator +(Scalar a) => a;
+
+    // ---- identity -------------------------------------------------------------------------------------------
+
+    /// <summary>Whether both handles name the same slot of the same tape (not whether the values are equal).</summary>
+    /// <param name="other">The other scalar.</param>
+    public bool Equals(Scalar other) => ReferenceEquals(Tape, other.Tape) && Index == other.Index && Generation == other.Generation;
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => obj is Scalar other && Equals(other);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Tape, Index, Generation);
+
+    /// <summary>Whether both handles name the same slot of the same tape.</summary>
+    /// <param name="left">A scalar.</param>
+    /// <param name="right">Another scalar.</param>
+    public static bool operator ==(Scalar left, Scalar right) => left.Equals(right);
+
+    /// <summary>Whether the handles name different slots.</summary>
+    /// <param name="left">A scalar.</param>
+    /// <param name="right">Another scalar.</param>
+    public static bool operator !=(Scalar left, Scalar right) => !left.Equals(right);
+
+    /// <summary>The value, or a note that the handle is not valid.</summary>
+    public override string ToString()
+    {
+        if (Tape is null)
+        {
+            return "Scalar(default: on no tape)";
+        }
+
+        return Tape.IsLive(this)
+            ? string.Create(CultureInfo.InvariantCulture, $"Scalar(#{Index} = {Tape.ValueAt(Index):R})")
+            : string.Create(CultureInfo.InvariantCulture, $"Scalar(#{Index}: invalid, its tape was reset or disposed)");
+    }
+}

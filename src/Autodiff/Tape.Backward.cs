@@ -1,0 +1,136 @@
+namespace Autodiff;
+
+public sealed partial class Tape
+{
+    /// <summary>∂y/∂x: the derivative of <paramref name="y"/> with respect to <paramref name="x"/>.</summary>
+    /// <remarks>
+    /// Runs one reverse sweep over the entries up to <paramref name="y"/>. Nothing accumulates between calls:
+    /// asking twice gives the same answer. A variable that <paramref name="y"/> does not depend on gets 0.
+    /// Allocates nothing once the tape's adjoint buffer has grown to the tape's size.
+    /// </remarks>
+    /// <param name="y">The output.</param>
+    /// <param name="x">The variable.</param>
+    public double Gradient(Scalar y, Scalar x)
+    {
+        Validate(y, nameof(Gradient));
+        Validate(x, nameof(Gradient));
+        Sweep(y.Index, 1.0);
+        return x.Index <= y.Index ? _adjoints[x.Index] : 0.0;
+    }
+
+    /// <summary>∂y/∂xᵢ for each variable, written to <paramref name="destination"/>; allocates nothing when warm.</summary>
+    /// <param name="y">The output.</param>
+    /// <param name="xs">The variables.</param>
+    /// <param name="destination">Receives one derivative per variable; must be as long as <paramref name="xs"/>.</param>
+    public void Gradient(Scalar y, ReadOnlySpan<Scalar> xs, Span<double> destination)
+    {
+        if (destination.Length != xs.Length)
+        {
+            throw new ArgumentException($"Gradient: destination has length {destination.Length} but there are {xs.Length} variables.", nameof(destination));
+        }
+
+        Validate(y, nameof(Gradient));
+        foreach (Scalar x in xs)
+        {
+            Validate(x, nameof(Gradient));
+        }
+
+        Sweep(y.Index, 1.0);
+        for (int i = 0; i < xs.Length; i++)
+        {
+            destination[i] = xs[i].Index <= y.Index ? _adjoints[xs[i].Index] : 0.0;
+        }
+    }
+
+    /// <summary>∂y/∂xᵢ for each variable, as a new array.</summary>
+    /// <param name="y">The output.</param>
+    /// <param name="xs">The variables.</param>
+    public double[] Gradient(Scalar y, params ReadOnlySpan<Scalar> xs)
+    {
+        var result = new double[xs.Length];
+        Gradient(y, xs, result);
+        return result;
+    }
+
+    /// <summary>
+    /// The derivatives of <paramref name="y"/> with respect to everything recorded before it, in an object
+    /// indexed by variable: <c>var g = tape.Backward(y); double dx = g[x];</c>.
+    /// </summary>
+    /// <param name="y">The output.</param>
+    public Gradients Backward(Scalar y)
+    {
+        Validate(y, nameof(Backward));
+        Sweep(y.Index, 1.0);
+        return new Gradients(this, _generation, _adjoints.AsSpan(0, y.Index + 1).ToArray());
+    }
+
+    /// <summary>
+    /// A vector–Jacobian product: the derivatives of Σⱼ seedⱼ·outputⱼ with respect to everything recorded,
+    /// that is vᵀJ for the Jacobian J of the outputs, in one sweep.
+    /// </summary>
+    /// <param name="outputs">The outputs yⱼ.</param>
+    /// <param name="seeds">The weights vⱼ, one per output.</param>
+    public Gradients Backward(ReadOnlySpan<Scalar> outputs, ReadOnlySpan<double> seeds)
+    {
+        if (outputs.Length != seeds.Length)
+        {
+            throw new ArgumentException($"Backward: {outputs.Length} outputs but {seeds.Length} seeds; give one seed per output.", nameof(seeds));
+        }
+
+        int last = Sink;
+        foreach (Scalar y in outputs)
+        {
+            Validate(y, nameof(Backward));
+            last = Math.Max(last, y.Index);
+        }
+
+        PrepareAdjoints(last);
+        for (int j = 0; j < outputs.Length; j++)
+        {
+            _adjoints[outputs[j].Index] += seeds[j];
+        }
+
+        SweepFrom(last);
+        return new Gradients(this, _generation, _adjoints.AsSpan(0, last + 1).ToArray());
+    }
+
+    private void Sweep(int output, double seed)
+    {
+        PrepareAdjoints(output);
+        _adjoints[output] = seed;
+        SweepFrom(output);
+    }
+
+    private void PrepareAdjoints(int last)
+    {
+        if (_adjoints.Length < _values.Length)
+        {
+            _adjoints = new double[_values.Length];
+        }
+
+        Array.Clear(_adjoints, 0, last + 1);
+    }
+
+    /// <summary>The reverse sweep: each entry pushes its adjoint to its inputs, scaled by the local partials.</summary>
+    private void SweepFrom(int last)
+    {
+        // Spans hoist the bounds checks out of the loop; the recording order is a topological order,
+        // so walking it backwards visits every node after all of its consumers.
+        Span<double> adj = _adjoints.AsSpan(0, last + 1);
+        ReadOnlySpan<Entry> entries = _entries.AsSpan(0, last + 1);
+        for (int i = last; i > Sink; i--)
+        {
+            double g = adj[i];
+            if (g == 0.0)
+            {
+                // Not on a path to the output (or a zero adjoint): skipping keeps an infinite local
+                // partial, such as √x at 0, from turning 0 · ∞ into a NaN in an unrelated input.
+                continue;
+            }
+
+            Entry e = entries[i];
+            adj[e.A] += e.PartialA * g;
+            adj[e.B] += e.PartialB * g;
+        }
+    }
+}

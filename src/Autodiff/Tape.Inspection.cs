@@ -1,0 +1,75 @@
+using System.Globalization;
+using System.Text;
+
+namespace Autodiff;
+
+public sealed partial class Tape
+{
+    /// <summary>
+    /// A readable listing of the tape, one entry per line: slot, operation, inputs, value and the source line
+    /// that recorded it (operators record none; see <see cref="Scalar"/>).
+    /// </summary>
+    public override string ToString()
+    {
+        var sb = new StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture, $"Tape: {Count} entries{(_disposed ? " (disposed)" : "")}").AppendLine();
+        for (int i = 1; i < _count; i++)
+        {
+            SourceInfo source = _sources[i];
+            string label = source.Op switch
+            {
+                ScalarOp.Variable => _names is not null && _names.TryGetValue(i, out string? name) ? name : "",
+                ScalarOp.Constant => "",
+                _ => Inputs(i),
+            };
+            string where = source.File is null ? "" : $"{Path.GetFileName(source.File)}:{source.Line}";
+            sb.Append(CultureInfo.InvariantCulture, $"{"#" + i,8}  {source.Op,-10} {label,-16} = {_values[i],-24:R} {where}")
+              .AppendLine();
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>The tape as a Graphviz DOT graph: one node per entry, an edge from each input to its consumer.</summary>
+    /// <remarks>Render with <c>dot -Tpng tape.dot -o tape.png</c>.</remarks>
+    public string ToDot()
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("digraph tape {");
+        sb.AppendLine("  rankdir=LR;");
+        sb.AppendLine("  node [shape=box, fontname=\"monospace\"];");
+        for (int i = 1; i < _count; i++)
+        {
+            SourceInfo source = _sources[i];
+            string name = _names is not null && _names.TryGetValue(i, out string? n) ? $" {n}" : "";
+            string shape = source.Op is ScalarOp.Variable or ScalarOp.Constant ? ", shape=ellipse" : "";
+            sb.Append(CultureInfo.InvariantCulture, $"  n{i} [label=\"#{i} {source.Op}{Escape(name)}\\n{_values[i]:G6}\"{shape}];").AppendLine();
+            Entry e = _entries[i];
+            if (e.A != Sink)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"  n{e.A} -> n{i};").AppendLine();
+            }
+
+            if (e.B != Sink)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"  n{e.B} -> n{i};").AppendLine();
+            }
+        }
+
+        sb.AppendLine("}");
+        return sb.ToString();
+    }
+
+    private string Inputs(int i)
+    {
+        Entry e = _entries[i];
+        return (e.A, e.B) switch
+        {
+            (Sink, Sink) => "",
+            (_, Sink) => $"#{e.A}",
+            _ => $"#{e.A}, #{e.B}",
+        };
+    }
+
+    private static string Escape(string s) => s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
+}

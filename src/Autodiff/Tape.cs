@@ -1,0 +1,229 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+
+namespace Autodiff;
+
+/// <summary>
+/// An ordered record of differentiable operations (a Wengert list). Operations append entries during the
+/// forward pass; a gradient sweeps the entries once, last first, applying the chain rule entry by entry.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Creating a tape makes it the <see cref="Current"/> tape of the calling async flow; disposing it restores the
+/// tape that was current before, so tapes nest. <see cref="Reset"/> forgets every entry but keeps the storage,
+/// so a training loop that reuses one tape reaches a steady state with no allocation per operation.
+/// </para>
+/// <para>
+/// Scalar entries are stored as structure-of-arrays owned by the tape: the value, and for each of at most two
+/// inputs its index and the local partial derivative ∂out/∂input. The backward sweep is then a tight loop:
+/// <c>adj[a] += ∂out/∂a · adj[out]</c>. Slot 0 is a sink that absorbs the contributions of missing inputs, which
+/// keeps the sweep free of branches.
+/// </para>
+/// </remarks>
+public sealed partial class Tape : IDisposable
+{
+    private const int Sink = 0;
+    private const int DefaultCapacity = 256;
+
+    private static readonly AsyncLocal<Tape?> s_current = new();
+
+    private readonly Tape? _outer;
+    private double[] _values;
+    private Entry[] _entries;
+    private SourceInfo[] _sources;
+    private double[] _adjoints;
+    private int _count;
+    private int _generation;
+    private bool _disposed;
+    private Dictionary<int, string>? _names;
+
+    /// <summary>Creates an empty tape and makes it the current tape until it is disposed.</summary>
+    /// <param name="capacity">Number of scalar entries to reserve room for; the tape grows as needed.</param>
+    public Tape(int capacity = DefaultCapacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
+        capacity = Math.Max(capacity + 1, 2);
+        _values = new double[capacity];
+        _entries = new Entry[capacity];
+        _sources = new SourceInfo[capacity];
+        _adjoints = [];
+        _count = 1; // slot 0 is the sink
+        _outer = s_current.Value;
+        s_current.Value = this;
+    }
+
+    /// <summary>The tape that operations of the current async flow record on, or <see langword="null"/> if there is none.</summary>
+    public static Tape? Current => s_current.Value;
+
+    /// <summary>Number of scalar entries recorded since the tape was created or last reset.</summary>
+    public int Count => _count - 1;
+
+    /// <summary>
+    /// Forgets every entry while keeping the storage for reuse. Scalars recorded before the reset become invalid:
+    /// using one afterwards throws <see cref="InvalidOperationException"/>.
+    /// </summary>
+    public void Reset()
+    {
+        ThrowIfDisposed();
+        _count = 1;
+        _generation++;
+        _names?.Clear();
+    }
+
+    /// <summary>Restores the tape that was current when this one was created. Scalars of this tape become invalid.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _generation++;
+        if (ReferenceEquals(s_current.Value, this))
+        {
+            s_current.Value = _outer;
+        }
+    }
+
+    /// <summary>Records an independent variable: a leaf that gradients can be taken with respect to.</summary>
+    /// <param name="value">The variable's value.</param>
+    /// <param name="name">An optional name shown in <see cref="ToString"/> and <see cref="ToDot"/>.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Scalar Variable(double value, string? name = null, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        ThrowIfDisposed();
+        Scalar x = Push(ScalarOp.Variable, value, Sink, 0, Sink, 0, file, line);
+        if (name is not null)
+        {
+            (_names ??= [])[x.Index] = name;
+        }
+
+        return x;
+    }
+
+    /// <summary>Records a constant. It behaves like a variable whose gradient nobody asks for.</summary>
+    /// <param name="value">The constant's value.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Scalar Constant(double value, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        ThrowIfDisposed();
+        return Push(ScalarOp.Constant, value, Sink, 0, Sink, 0, file, line);
+    }
+
+    /// <summary>Records several variables at once, one per value.</summary>
+    /// <param name="values">The variables' values.</param>
+    public Scalar[] Variables(ReadOnlySpan<double> values)
+    {
+        var result = new Scalar[values.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            result[i] = Variable(values[i], file: null, line: 0);
+        }
+
+        return result;
+    }
+
+    internal double ValueAt(int index) => _values[index];
+
+    internal bool IsLive(Scalar x) => ReferenceEquals(x.Tape, this) && x.Generation == _generation && !_disposed;
+
+    /// <summary>Appends one entry. <paramref name="a"/>/<paramref name="b"/> are input slots (the sink when absent).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal Scalar Push(ScalarOp op, double value, int a, double da, int b, double db, string? file, int line)
+    {
+        int i = _count;
+        if (i == _values.Length)
+        {
+            Grow();
+        }
+
+        _values[i] = value;
+        _entries[i] = new Entry(a, b, da, db);
+        _sources[i] = new SourceInfo(file, line, op);
+        _count = i + 1;
+        return new Scalar(this, i, _generation);
+    }
+
+    /// <summary>Appends an entry with one input.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal Scalar Push(ScalarOp op, double value, int a, double da, string? file, int line)
+        => Push(op, value, a, da, Sink, 0.0, file, line);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Grow()
+    {
+        int capacity = checked(_values.Length * 2);
+        Array.Resize(ref _values, capacity);
+        Array.Resize(ref _entries, capacity);
+        Array.Resize(ref _sources, capacity);
+    }
+
+    /// <summary>Throws a clear exception unless <paramref name="x"/> is a live scalar of this tape.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void Validate(Scalar x, string op)
+    {
+        if (!ReferenceEquals(x.Tape, this) || x.Generation != _generation)
+        {
+            ThrowInvalid(x, op);
+        }
+    }
+
+    /// <summary>The tape two operands share; throws if they are on different tapes or stale.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Tape Common(Scalar a, Scalar b, string op)
+    {
+        Tape? tape = a.Tape;
+        if (tape is null || !ReferenceEquals(tape, b.Tape) || a.Generation != tape._generation || b.Generation != tape._generation)
+        {
+            ThrowMismatch(a, b, op);
+        }
+
+        return tape;
+    }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowMismatch(Scalar a, Scalar b, string op)
+    {
+        if (a.Tape is not null && b.Tape is not null && !ReferenceEquals(a.Tape, b.Tape))
+        {
+            throw new InvalidOperationException($"{op}: the operands are on different tapes; record every operand of one computation on the same tape.");
+        }
+
+        Tape? tape = a.Tape ?? b.Tape;
+        if (tape is null)
+        {
+            throw new InvalidOperationException($"{op}: both operands are default(Scalar), which is on no tape; create scalars with Tape.Variable or Tape.Constant.");
+        }
+
+        ThrowInvalid(a.Tape is null || a.Generation != tape._generation ? a : b, op);
+    }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static void ThrowInvalid(Scalar x, string op)
+    {
+        if (x.Tape is null)
+        {
+            throw new InvalidOperationException($"{op}: the scalar is default(Scalar), which is on no tape; create scalars with Tape.Variable or Tape.Constant.");
+        }
+
+        if (x.Tape._disposed)
+        {
+            throw new ObjectDisposedException(nameof(Tape), $"{op}: the scalar #{x.Index} belongs to a tape that has been disposed.");
+        }
+
+        throw new InvalidOperationException($"{op}: the scalar #{x.Index} was recorded before the tape was reset (or belongs to another tape) and is no longer valid.");
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    /// <summary>One recorded operation: its inputs (slots) and the local partial derivatives with respect to them.</summary>
+    private readonly record struct Entry(int A, int B, double PartialA, double PartialB);
+
+    /// <summary>What made an entry and where; used only for printing the tape.</summary>
+    private readonly record struct SourceInfo(string? File, int Line, ScalarOp Op);
+}
