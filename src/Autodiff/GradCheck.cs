@@ -51,6 +51,30 @@ public static class GradCheck
     public static GradCheckReport Assert(Func<Scalar[], Scalar[]> f, double[] x, GradCheckOptions? options = null)
         => ThrowIfFailed(Check(f, x, options));
 
+    /// <summary>Checks the vector–Jacobian products of a function of double tensors at the given inputs.</summary>
+    /// <remarks>
+    /// The function's output may have any shape; every element is an output of the Jacobian. The inputs are
+    /// copied, so the caller's tensors (and their <see cref="Tensor{T}.Grad"/>) are left alone.
+    /// </remarks>
+    /// <param name="f">The function; it is run on a private tape.</param>
+    /// <param name="inputs">The point to check at.</param>
+    /// <param name="options">Step and tolerances; PyTorch's defaults when omitted.</param>
+    public static GradCheckReport Check(Func<Tensor<double>[], Tensor<double>> f, Tensor<double>[] inputs, GradCheckOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        ArgumentNullException.ThrowIfNull(inputs);
+        using var function = new TensorFunction(f, inputs.Select(t => t.ShapeArray()).ToArray());
+        return Check(function, inputs.SelectMany(t => t.ToArray()).ToArray(), options ?? GradCheckOptions.Default);
+    }
+
+    /// <summary>Like <see cref="Check(Func{Tensor{double}[], Tensor{double}}, Tensor{double}[], GradCheckOptions?)"/>, but throws when the check fails.</summary>
+    /// <param name="f">The function.</param>
+    /// <param name="inputs">The point to check at.</param>
+    /// <param name="options">Step and tolerances.</param>
+    /// <exception cref="GradCheckException">The derivatives disagree beyond the tolerances.</exception>
+    public static GradCheckReport Assert(Func<Tensor<double>[], Tensor<double>> f, Tensor<double>[] inputs, GradCheckOptions? options = null)
+        => ThrowIfFailed(Check(f, inputs, options));
+
     private static GradCheckReport ThrowIfFailed(GradCheckReport report)
         => report.Passed ? report : throw new GradCheckException(report);
 
@@ -268,6 +292,54 @@ internal sealed class ScalarFunction(Func<Scalar[], Scalar[]> f) : IDifferentiab
         }
 
         return ys;
+    }
+
+    public void Dispose() => _tape.Dispose();
+}
+
+/// <summary>Adapts a function of double tensors: inputs are rebuilt from the flat point on a private tape each call.</summary>
+internal sealed class TensorFunction(Func<Tensor<double>[], Tensor<double>> f, int[][] shapes) : IDifferentiableFunction, IDisposable
+{
+    private readonly Tape _tape = new();
+
+    public double[] Evaluate(double[] x)
+    {
+        _tape.Reset();
+        return f(Inputs(x)).ToArray();
+    }
+
+    public double[] VectorJacobianProduct(double[] x, double[] v)
+    {
+        _tape.Reset();
+        Tensor<double>[] inputs = Inputs(x);
+        Tensor<double> y = f(inputs);
+        if (y.Size != v.Length)
+        {
+            throw new InvalidOperationException($"GradCheck: the function returned {y.Size} elements at one point and {v.Length} at another.");
+        }
+
+        if (!y.GradRequired)
+        {
+            // The output does not depend on any input (e.g. a constant): its Jacobian is zero.
+            return new double[x.Length];
+        }
+
+        Tensor<double>[] grads = _tape.Gradient(y, inputs, new Tensor<double>((double[])v.Clone(), y.ShapeArray()));
+        return grads.SelectMany(g => g.ToArray()).ToArray();
+    }
+
+    private Tensor<double>[] Inputs(double[] x)
+    {
+        var inputs = new Tensor<double>[shapes.Length];
+        int offset = 0;
+        for (int i = 0; i < shapes.Length; i++)
+        {
+            int size = Shapes.Size(shapes[i]);
+            inputs[i] = new Tensor<double>(x.AsSpan(offset, size).ToArray(), shapes[i]).RequiresGrad();
+            offset += size;
+        }
+
+        return inputs;
     }
 
     public void Dispose() => _tape.Dispose();

@@ -27,6 +27,15 @@ public sealed partial class Tape
               .AppendLine();
         }
 
+        if (_tensorNodes.Count > 0)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"Tensor ops: {_tensorNodes.Count}").AppendLine();
+            for (int i = 0; i < _tensorNodes.Count; i++)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"{"T" + i,8}  {_tensorNodes[i].Describe()}").AppendLine();
+            }
+        }
+
         return sb.ToString();
     }
 
@@ -53,6 +62,16 @@ public sealed partial class Tape
             if (e.B != Sink)
             {
                 sb.Append(CultureInfo.InvariantCulture, $"  n{e.B} -> n{i};").AppendLine();
+            }
+        }
+
+        for (int i = 0; i < _tensorNodes.Count; i++)
+        {
+            ITensorNode node = _tensorNodes[i];
+            sb.Append(CultureInfo.InvariantCulture, $"  t{i} [label=\"{Escape(node.Describe())}\"];").AppendLine();
+            foreach (ITensorNode producer in node.Producers)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"  t{_tensorNodes.IndexOf(producer)} -> t{i};").AppendLine();
             }
         }
 

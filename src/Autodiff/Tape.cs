@@ -68,6 +68,7 @@ public sealed partial class Tape : IDisposable
         _count = 1;
         _generation++;
         _names?.Clear();
+        _tensorNodes.Clear();
     }
 
     /// <summary>Restores the tape that was current when this one was created. Scalars of this tape become invalid.</summary>
@@ -80,6 +81,7 @@ public sealed partial class Tape : IDisposable
 
         _disposed = true;
         _generation++;
+        _tensorNodes.Clear();
         if (ReferenceEquals(s_current.Value, this))
         {
             s_current.Value = _outer;

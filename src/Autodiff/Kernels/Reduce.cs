@@ -1,0 +1,72 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace Autodiff.Kernels;
+
+/// <summary>The reduction a kernel applies along one axis: how to fold a whole run, and how to fold two runs.</summary>
+internal interface IReduceKernel<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Folds a contiguous run to one value.</summary>
+    static abstract T Fold(ReadOnlySpan<T> x);
+
+    /// <summary>destination[i] = combine(destination[i], x[i]).</summary>
+    static abstract void Combine(ReadOnlySpan<T> x, Span<T> destination);
+}
+
+internal readonly struct SumReduce<T> : IReduceKernel<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Fold(ReadOnlySpan<T> x) => TensorPrimitives.Sum(x);
+
+    public static void Combine(ReadOnlySpan<T> x, Span<T> destination) => TensorPrimitives.Add(destination, x, destination);
+}
+
+internal readonly struct MaxReduce<T> : IReduceKernel<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Fold(ReadOnlySpan<T> x) => TensorPrimitives.Max(x);
+
+    public static void Combine(ReadOnlySpan<T> x, Span<T> destination) => TensorPrimitives.Max(destination, x, destination);
+}
+
+internal readonly struct MinReduce<T> : IReduceKernel<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Fold(ReadOnlySpan<T> x) => TensorPrimitives.Min(x);
+
+    public static void Combine(ReadOnlySpan<T> x, Span<T> destination) => TensorPrimitives.Min(destination, x, destination);
+}
+
+/// <summary>
+/// Reduces a contiguous tensor seen as (outer, length, inner) along its middle extent. With inner = 1 each
+/// output is one fold over a contiguous run; otherwise whole inner rows are combined, which keeps SIMD busy.
+/// </summary>
+internal static class Reduce
+{
+    public static void Axis<T, TKernel>(ReadOnlySpan<T> x, Span<T> destination, int outer, int length, int inner)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TKernel : IReduceKernel<T>
+    {
+        if (inner == 1)
+        {
+            for (int o = 0; o < outer; o++)
+            {
+                destination[o] = TKernel.Fold(x.Slice(o * length, length));
+            }
+
+            return;
+        }
+
+        for (int o = 0; o < outer; o++)
+        {
+            Span<T> row = destination.Slice(o * inner, inner);
+            ReadOnlySpan<T> block = x.Slice(o * length * inner, length * inner);
+            block[..inner].CopyTo(row);
+            for (int j = 1; j < length; j++)
+            {
+                TKernel.Combine(block.Slice(j * inner, inner), row);
+            }
+        }
+    }
+}

@@ -1,0 +1,155 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace Autodiff;
+
+// The functional face (like torch.func / JAX): differentiate a function rather than a recorded tensor. Each call
+// records on a tape of its own, so the caller's tapes and the .Grad of the caller's tensors are left alone.
+public static partial class Autograd
+{
+    /// <summary>∇f(x) for a function with a one-element result.</summary>
+    /// <typeparam name="T">float or double.</typeparam>
+    /// <param name="f">The function.</param>
+    /// <param name="x">The point.</param>
+    public static Tensor<T> Grad<T>(Func<Tensor<T>, Tensor<T>> f, Tensor<T> x)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => ValueAndGrad(f, x).Grad;
+
+    /// <summary>f(x) and ∇f(x) from one forward and one backward pass.</summary>
+    /// <typeparam name="T">float or double.</typeparam>
+    /// <param name="f">The function; its result must have one element.</param>
+    /// <param name="x">The point.</param>
+    public static (Tensor<T> Value, Tensor<T> Grad) ValueAndGrad<T>(Func<Tensor<T>, Tensor<T>> f, Tensor<T> x)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        (Tensor<T> value, Tensor<T>[] grads) = ValueAndGrad(xs => f(xs[0]), [x]);
+        return (value, grads[0]);
+    }
+
+    /// <summary>f(x₁, …, xₙ) and its gradient with respect to each argument.</summary>
+    /// <typeparam name="T">float or double.</typeparam>
+    /// <param name="f">The function; its result must have one element.</param>
+    /// <param name="xs">The arguments.</param>
+    public static (Tensor<T> Value, Tensor<T>[] Grads) ValueAndGrad<T>(Func<Tensor<T>[], Tensor<T>> f, IReadOnlyList<Tensor<T>> xs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => Vjp(f, xs, null);
+
+    /// <summary>f(x) and the vector–Jacobian product vᵀ·∂f/∂x (v has the shape of f(x)).</summary>
+    /// <typeparam name="T">float or double.</typeparam>
+    /// <param name="f">The function.</param>
+    /// <param name="x">The point.</param>
+    /// <param name="v">The cotangent, shaped like f(x).</param>
+    public static (Tensor<T> Value, Tensor<T> Vjp) Vjp<T>(Func<Tensor<T>, Tensor<T>> f, Tensor<T> x, Tensor<T> v)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        ArgumentNullException.ThrowIfNull(v);
+        (Tensor<T> value, Tensor<T>[] grads) = Vjp(xs => f(xs[0]), [x], v);
+        return (value, grads[0]);
+    }
+
+    /// <summary>f(x₁, …, xₙ) and vᵀ·∂f/∂xᵢ for each argument; v = null means 1 for a one-element result.</summary>
+    /// <typeparam name="T">float or double.</typeparam>
+    /// <param name="f">The function.</param>
+    /// <param name="xs">The arguments.</param>
+    /// <param name="v">The cotangent, shaped like the result.</param>
+    public static (Tensor<T> Value, Tensor<T>[] Vjp) Vjp<T>(Func<Tensor<T>[], Tensor<T>> f, IReadOnlyList<Tensor<T>> xs, Tensor<T>? v)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        ArgumentNullException.ThrowIfNull(xs);
+        using var tape = new Tape();
+        Tensor<T>[] inputs = xs.Select(x => x.Detach().RequiresGrad()).ToArray();
+        Tensor<T> y = f(inputs);
+        if (!y.GradRequired)
+        {
+            return (y, inputs.Select(Tensor.ZerosLike).ToArray());
+        }
+
+        Tensor<T>[] grads = tape.Gradient(y, inputs, v);
+        return (y.Detach(), grads);
+    }
+
+    /// <summary>
+    /// The Jacobian ∂f/∂x, of shape f(x).Shape ++ x.Shape: one backward sweep per element of f(x), each seeded with
+    /// a unit vector (so it suits functions with few outputs).
+    /// </summary>
+    /// <typeparam name="T">float or double.</typeparam>
+    /// <param name="f">The function.</param>
+    /// <param name="x">The point.</param>
+    public static Tensor<T> Jacobian<T>(Func<Tensor<T>, Tensor<T>> f, Tensor<T> x)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        ArgumentNullException.ThrowIfNull(x);
+        using var tape = new Tape();
+        Tensor<T> input = x.Detach().RequiresGrad();
+        Tensor<T> y = f(input);
+        var rows = new T[y.Size * x.Size];
+        if (y.GradRequired)
+        {
+            var seed = new T[y.Size];
+            for (int j = 0; j < y.Size; j++)
+            {
+                seed[j] = T.One;
+                Tensor<T> row = tape.Gradient(y, [input], new Tensor<T>((T[])seed.Clone(), y.ShapeArray()))[0];
+                row.Span.CopyTo(rows.AsSpan(j * x.Size));
+                seed[j] = T.Zero;
+            }
+        }
+
+        return new Tensor<T>(rows, [.. y.ShapeArray(), .. x.ShapeArray()]);
+    }
+
+    /// <summary>
+    /// A differentiable operation defined by the caller: <paramref name="forward"/> computes the result (without
+    /// recording), and <paramref name="backward"/> maps (∂L/∂result, inputs, result) to ∂L/∂input for each input
+    /// (null for none). Recording, broadcasting of gradients back to input shapes, and accumulation come for free.
+    /// </summary>
+    /// <typeparam name="T">float or double.</typeparam>
+    /// <param name="name">The op's name, shown in tape listings and errors.</param>
+    /// <param name="inputs">The inputs.</param>
+    /// <param name="forward">Computes the result from the inputs.</param>
+    /// <param name="backward">The derivative rule.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Tensor<T> Custom<T>(
+        string name,
+        IReadOnlyList<Tensor<T>> inputs,
+        Func<Tensor<T>[], Tensor<T>> forward,
+        Func<Tensor<T>, Tensor<T>[], Tensor<T>, Tensor<T>?[]> backward,
+        [CallerFilePath] string? file = null,
+        [CallerLineNumber] int line = 0)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(forward);
+        ArgumentNullException.ThrowIfNull(backward);
+        Tensor<T>[] xs = [.. inputs];
+        Tensor<T> y;
+        using (NoGrad())
+        {
+            y = forward(xs.Select(x => x.Detach()).ToArray()).Detach();
+        }
+
+        return Record(name, y, g =>
+        {
+            Tensor<T>?[] grads = backward(g, xs, y);
+            if (grads.Length != xs.Length)
+            {
+                Shapes.Throw(name, $"the backward rule returned {grads.Length} gradients for {xs.Length} inputs.", file, line);
+            }
+
+            for (int i = 0; i < xs.Length; i++)
+            {
+                if (grads[i] is { } gi && !Shapes.Broadcast(xs[i].Shape, gi.Shape, name, file, line).AsSpan().SequenceEqual(gi.Shape))
+                {
+                    Shapes.Throw(name, $"the backward rule returned a gradient of shape {Shapes.Format(gi.Shape)} for input {i} of shape {Shapes.Format(xs[i].Shape)}.", file, line);
+                }
+            }
+
+            return grads;
+        }, file, line, xs);
+    }
+}

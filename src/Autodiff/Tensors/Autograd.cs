@@ -1,0 +1,81 @@
+using System.Numerics;
+
+namespace Autodiff;
+
+/// <summary>
+/// Switches for recording, and the functional face of differentiation: gradients, Jacobians and
+/// vector–Jacobian products of functions of tensors (like <c>torch.func</c>).
+/// </summary>
+public static partial class Autograd
+{
+    private static readonly AsyncLocal<bool> s_noGrad = new();
+
+    /// <summary>Whether operations on tracked tensors are recorded (a tape must also be current).</summary>
+    public static bool IsGradEnabled => !s_noGrad.Value;
+
+    /// <summary>Whether an operation called now would be recorded on a tape.</summary>
+    internal static bool IsRecording => !s_noGrad.Value && Tape.Current is not null;
+
+    /// <summary>
+    /// Stops recording until the returned scope is disposed (like <c>torch.no_grad()</c>):
+    /// <c>using (Autograd.NoGrad()) { … }</c>. Scopes nest and flow across <c>await</c>.
+    /// </summary>
+    public static GradModeScope NoGrad()
+    {
+        bool previous = s_noGrad.Value;
+        s_noGrad.Value = true;
+        return new GradModeScope(previous, active: true);
+    }
+
+    /// <summary>Restores the previous gradient mode when disposed.</summary>
+    public readonly struct GradModeScope : IDisposable
+    {
+        private readonly bool _previous;
+        private readonly bool _active;
+
+        internal GradModeScope(bool previous, bool active)
+        {
+            _previous = previous;
+            _active = active;
+        }
+
+        /// <summary>Restores the gradient mode that was in force when the scope began.</summary>
+        public void Dispose()
+        {
+            if (_active)
+            {
+                s_noGrad.Value = _previous;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Records <paramref name="output"/> as the result of <paramref name="op"/> when a tape is current, gradients
+    /// are enabled and some input requires grad; otherwise returns it untouched.
+    /// </summary>
+    internal static Tensor<T> Record<T>(string op, Tensor<T> output, BackwardRule<T> rule, string? file, int line, params ReadOnlySpan<Tensor<T>> inputs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (s_noGrad.Value || Tape.Current is not { } tape)
+        {
+            return output;
+        }
+
+        bool tracked = false;
+        foreach (Tensor<T> x in inputs)
+        {
+            if (x.GradRequired)
+            {
+                tape.ValidateInput(x, op, file, line);
+                tracked = true;
+            }
+        }
+
+        if (tracked)
+        {
+            tape.Record(new TensorNode<T>(op, inputs.ToArray(), output, rule, file, line));
+        }
+
+        return output;
+    }
+}

@@ -1,0 +1,171 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+
+namespace Autodiff;
+
+/// <summary>Shape arithmetic shared by all tensor operations: sizes, strides, broadcasting, axes, and the errors.</summary>
+internal static class Shapes
+{
+    public static int Size(ReadOnlySpan<int> shape)
+    {
+        long size = 1;
+        foreach (int d in shape)
+        {
+            size *= d;
+        }
+
+        return checked((int)size);
+    }
+
+    /// <summary>Elements between consecutive indices of dimension <paramref name="dim"/> in a contiguous tensor.</summary>
+    public static int Stride(ReadOnlySpan<int> shape, int dim)
+    {
+        int stride = 1;
+        for (int d = shape.Length - 1; d > dim; d--)
+        {
+            stride *= shape[d];
+        }
+
+        return stride;
+    }
+
+    public static int Offset(ReadOnlySpan<int> shape, ReadOnlySpan<int> index)
+    {
+        if (index.Length != shape.Length)
+        {
+            throw new ArgumentException($"Index: {index.Length} indices for a tensor of shape {Format(shape)}.", nameof(index));
+        }
+
+        int offset = 0;
+        for (int d = 0; d < shape.Length; d++)
+        {
+            int i = index[d] < 0 ? index[d] + shape[d] : index[d];
+            if ((uint)i >= (uint)shape[d])
+            {
+                throw new ArgumentOutOfRangeException(nameof(index), $"Index: index {index[d]} is out of range for dimension {d} of shape {Format(shape)}.");
+            }
+
+            offset = (offset * shape[d]) + i;
+        }
+
+        return offset;
+    }
+
+    public static string Format(ReadOnlySpan<int> shape)
+    {
+        return "[" + string.Join(", ", shape.ToArray().Select(d => d.ToString(CultureInfo.InvariantCulture))) + "]";
+    }
+
+    public static string Where(string? file, int line) => file is null ? "" : $" at {Path.GetFileName(file)}:{line}";
+
+    /// <summary>A shape error that names the operation, what is wrong, and where the operation was called.</summary>
+    [DoesNotReturn]
+    public static void Throw(string op, string message, string? file, int line)
+        => throw new ArgumentException($"{op}{Where(file, line)}: {message}");
+
+    /// <summary>The NumPy broadcast of two shapes: align right, each pair equal or one of them 1.</summary>
+    public static int[] Broadcast(ReadOnlySpan<int> a, ReadOnlySpan<int> b, string op, string? file, int line)
+    {
+        int rank = Math.Max(a.Length, b.Length);
+        var result = new int[rank];
+        for (int i = 0; i < rank; i++)
+        {
+            int da = i < rank - a.Length ? 1 : a[i - (rank - a.Length)];
+            int db = i < rank - b.Length ? 1 : b[i - (rank - b.Length)];
+            if (da != db && da != 1 && db != 1)
+            {
+                Throw(op, $"shapes {Format(a)} and {Format(b)} do not broadcast (dimension {i}: {da} vs {db}).", file, line);
+            }
+
+            result[i] = da == 1 ? db : da;
+        }
+
+        return result;
+    }
+
+    /// <summary>Strides of <paramref name="shape"/> seen through a broadcast to <paramref name="target"/>: 0 where repeated.</summary>
+    public static int[] BroadcastStrides(ReadOnlySpan<int> shape, ReadOnlySpan<int> target)
+    {
+        var strides = new int[target.Length];
+        int offset = target.Length - shape.Length;
+        int stride = 1;
+        for (int d = shape.Length - 1; d >= 0; d--)
+        {
+            strides[d + offset] = shape[d] == 1 ? 0 : stride;
+            stride *= shape[d];
+        }
+
+        return strides;
+    }
+
+    /// <summary>An axis in [−rank, rank) made non-negative.</summary>
+    public static int Axis(int axis, int rank, string op, string? file, int line)
+    {
+        int a = axis < 0 ? axis + rank : axis;
+        if ((uint)a >= (uint)Math.Max(rank, 1) || (rank == 0 && axis is not (0 or -1)))
+        {
+            Throw(op, $"axis {axis} is out of range for a tensor of rank {rank}.", file, line);
+        }
+
+        return a;
+    }
+
+    /// <summary>The sorted, distinct, non-negative axes; all axes when <paramref name="axes"/> is empty.</summary>
+    public static int[] Axes(ReadOnlySpan<int> axes, int rank, string op, string? file, int line)
+    {
+        if (axes.IsEmpty)
+        {
+            return Enumerable.Range(0, rank).ToArray();
+        }
+
+        var result = new SortedSet<int>();
+        foreach (int axis in axes)
+        {
+            if (!result.Add(Axis(axis, rank, op, file, line)))
+            {
+                Throw(op, $"axis {axis} is given twice.", file, line);
+            }
+        }
+
+        return [.. result];
+    }
+
+    /// <summary>The shape after reducing <paramref name="axes"/>: kept as 1 or removed.</summary>
+    public static int[] Reduced(ReadOnlySpan<int> shape, ReadOnlySpan<int> axes, bool keepDim)
+    {
+        var result = new List<int>(shape.Length);
+        for (int d = 0; d < shape.Length; d++)
+        {
+            if (axes.Contains(d))
+            {
+                if (keepDim)
+                {
+                    result.Add(1);
+                }
+            }
+            else
+            {
+                result.Add(shape[d]);
+            }
+        }
+
+        return [.. result];
+    }
+
+    /// <summary>Splits a contiguous shape around one axis into (outer, length, inner) extents.</summary>
+    public static (int Outer, int Length, int Inner) AroundAxis(ReadOnlySpan<int> shape, int axis)
+    {
+        int outer = 1, inner = 1;
+        for (int d = 0; d < axis; d++)
+        {
+            outer *= shape[d];
+        }
+
+        for (int d = axis + 1; d < shape.Length; d++)
+        {
+            inner *= shape[d];
+        }
+
+        return (outer, shape[axis], inner);
+    }
+}

@@ -1,0 +1,194 @@
+using System.Numerics;
+
+namespace Autodiff;
+
+public sealed partial class Tape
+{
+    private readonly List<ITensorNode> _tensorNodes = [];
+
+    /// <summary>Number of tensor operations recorded since the tape was created or last reset.</summary>
+    public int TensorCount => _tensorNodes.Count;
+
+    internal int Generation => _generation;
+
+    /// <summary>Appends a tensor node; the output becomes tracked and remembers its node.</summary>
+    internal void Record<T>(TensorNode<T> node)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ThrowIfDisposed();
+        _tensorNodes.Add(node);
+        node.Output.Node = node;
+        node.Output.NodeTape = this;
+        node.Output.NodeGeneration = _generation;
+    }
+
+    /// <summary>Throws unless a tracked input was recorded on this tape since its last reset.</summary>
+    internal void ValidateInput<T>(Tensor<T> x, string op, string? file, int line)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (x.Node is not null && (!ReferenceEquals(x.NodeTape, this) || x.NodeGeneration != _generation))
+        {
+            Shapes.Throw(op, $"an input of shape {Shapes.Format(x.Shape)} was made by '{x.Node.Name}' on another tape or before this tape was reset; " +
+                "Detach() it, or recompute it on the current tape.", file, line);
+        }
+    }
+
+    /// <summary>
+    /// Runs the backward sweep from <paramref name="output"/> seeded with <paramref name="seed"/>, handing
+    /// gradients that reach leaves to <paramref name="sink"/>.
+    /// </summary>
+    internal void SweepTensors<T>(Tensor<T> output, Tensor<T> seed, IGradientSink sink)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ThrowIfDisposed();
+        if (output.Node is not TensorNode<T> start)
+        {
+            if (output.GradRequired && sink.Wants(output))
+            {
+                sink.Accumulate(output, seed, sink.CreateGraph);
+            }
+
+            return;
+        }
+
+        ValidateInput(output, "Backward", null, 0);
+        int last = _tensorNodes.LastIndexOf(start);
+        start.Accumulate(seed, sink.CreateGraph);
+        try
+        {
+            // Without createGraph the rules run eagerly; with it they record, so the gradient is differentiable.
+            using Autograd.GradModeScope mode = sink.CreateGraph ? default : Autograd.NoGrad();
+            for (int i = last; i >= 0; i--)
+            {
+                _tensorNodes[i].Propagate(sink);
+            }
+        }
+        finally
+        {
+            for (int i = last; i >= 0; i--)
+            {
+                _tensorNodes[i].ClearGrad();
+            }
+        }
+    }
+
+    /// <summary>
+    /// ∂y/∂xᵢ for each tensor, without touching their <see cref="Tensor{T}.Grad"/>: a gradient of
+    /// <paramref name="y"/> (a one-element tensor unless <paramref name="seed"/> is given, in which case the
+    /// result is the vector–Jacobian product seedᵀ·J).
+    /// </summary>
+    /// <typeparam name="T">float or double.</typeparam>
+    /// <param name="y">The output.</param>
+    /// <param name="xs">Leaves or intermediate tensors; a tensor that y does not depend on gets zeros.</param>
+    /// <param name="seed">∂L/∂y; defaults to 1 for a one-element y.</param>
+    /// <param name="createGraph">Record the sweep on this tape so that the gradients can be differentiated again.</param>
+    public Tensor<T>[] Gradient<T>(Tensor<T> y, IReadOnlyList<Tensor<T>> xs, Tensor<T>? seed = null, bool createGraph = false)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(y);
+        ArgumentNullException.ThrowIfNull(xs);
+        for (int i = 0; i < xs.Count; i++)
+        {
+            if (!xs[i].GradRequired)
+            {
+                throw new ArgumentException($"Gradient: xs[{i}] (shape {Shapes.Format(xs[i].Shape)}) does not require grad; call RequiresGrad() on it before the forward pass.", nameof(xs));
+            }
+        }
+
+        var sink = new CollectingSink<T>(xs, createGraph);
+        SweepTensors(y, Tensor.SeedFor(y, seed, nameof(Gradient)), sink);
+        return sink.Results();
+    }
+
+    /// <summary>Accumulates into each tracked leaf's <see cref="Tensor{T}.Grad"/> (what <c>loss.Backward()</c> does).</summary>
+    internal sealed class LeafGradSink(bool createGraph) : IGradientSink
+    {
+        public bool CreateGraph => createGraph;
+
+        public bool Wants<TT>(Tensor<TT> leaf)
+            where TT : unmanaged, IFloatingPointIeee754<TT>
+            => leaf.IsLeaf;
+
+        public void Accumulate<TT>(Tensor<TT> leaf, Tensor<TT> grad, bool graph)
+            where TT : unmanaged, IFloatingPointIeee754<TT>
+        {
+            if (leaf.Grad is null || graph)
+            {
+                leaf.Grad = leaf.Grad is null ? (graph ? grad : grad.Detach().Clone()) : Tensor.AddForSweep(leaf.Grad, grad, graph);
+            }
+            else
+            {
+                Kernels.Elementwise.AddInPlace(leaf.Grad.Data, grad.Data);
+            }
+        }
+
+        public void Visit<TT>(Tensor<TT> output, Tensor<TT> grad)
+            where TT : unmanaged, IFloatingPointIeee754<TT>
+        {
+        }
+    }
+
+    /// <summary>Collects the gradients of the requested tensors only, leaving every .Grad alone.</summary>
+    private sealed class CollectingSink<T>(IReadOnlyList<Tensor<T>> xs, bool createGraph) : IGradientSink
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly Tensor<T>?[] _results = new Tensor<T>?[xs.Count];
+
+        public bool CreateGraph => createGraph;
+
+        public bool Wants<TT>(Tensor<TT> leaf)
+            where TT : unmanaged, IFloatingPointIeee754<TT>
+            => IndexOf(leaf) >= 0;
+
+        public void Accumulate<TT>(Tensor<TT> leaf, Tensor<TT> grad, bool graph)
+            where TT : unmanaged, IFloatingPointIeee754<TT>
+        {
+            for (int i = 0; i < xs.Count; i++)
+            {
+                if (ReferenceEquals(xs[i], leaf))
+                {
+                    var g = (Tensor<T>)(object)grad;
+                    _results[i] = _results[i] is { } r ? Tensor.AddForSweep(r, g, graph) : g;
+                }
+            }
+        }
+
+        public void Visit<TT>(Tensor<TT> output, Tensor<TT> grad)
+            where TT : unmanaged, IFloatingPointIeee754<TT>
+        {
+            // An intermediate's gradient is complete when the sweep reaches its node: all consumers came later.
+            for (int i = 0; i < xs.Count; i++)
+            {
+                if (ReferenceEquals(xs[i], output))
+                {
+                    _results[i] = createGraph ? (Tensor<T>)(object)grad : ((Tensor<T>)(object)grad).Clone();
+                }
+            }
+        }
+
+        public Tensor<T>[] Results()
+        {
+            var results = new Tensor<T>[xs.Count];
+            for (int i = 0; i < xs.Count; i++)
+            {
+                results[i] = _results[i] ?? Tensor.Zeros<T>(xs[i].Shape);
+            }
+
+            return results;
+        }
+
+        private int IndexOf<TT>(Tensor<TT> x)
+            where TT : unmanaged, IFloatingPointIeee754<TT>
+        {
+            for (int i = 0; i < xs.Count; i++)
+            {
+                if (ReferenceEquals(xs[i], x))
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using System.Runtime.CompilerServices;
+using Autodiff.Kernels;
+
+namespace Autodiff;
+
+// Comparisons and arg-max are not differentiable: they return plain (untracked) tensors of 0/1 or indices.
+public sealed partial class Tensor<T>
+{
+    /// <summary>1 where a = b, else 0 (broadcasting); not differentiable.</summary>
+    /// <param name="other">The other operand.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Tensor<T> Eq(Tensor<T> other, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+        => Broadcasted<EqualKernel<T>>(this, other, nameof(Eq), file, line);
+
+    /// <summary>1 where a &gt; b, else 0 (broadcasting); not differentiable.</summary>
+    /// <param name="other">The other operand.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Tensor<T> Gt(Tensor<T> other, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+        => Broadcasted<GreaterKernel<T>>(this, other, nameof(Gt), file, line);
+
+    /// <summary>1 where a &lt; b, else 0 (broadcasting); not differentiable.</summary>
+    /// <param name="other">The other operand.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Tensor<T> Lt(Tensor<T> other, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+        => Broadcasted<LessKernel<T>>(this, other, nameof(Lt), file, line);
+
+    /// <summary>1 where a ≥ b, else 0 (broadcasting); not differentiable.</summary>
+    /// <param name="other">The other operand.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Tensor<T> Ge(Tensor<T> other, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+        => other.Gt(this, file, line).Detach().RSub(T.One);
+
+    /// <summary>1 where a ≤ b, else 0 (broadcasting); not differentiable.</summary>
+    /// <param name="other">The other operand.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Tensor<T> Le(Tensor<T> other, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+        => Gt(other, file, line).Detach().RSub(T.One);
+
+    /// <summary>
+    /// The index of the largest element along <paramref name="axis"/> (the first one at a tie), for every position
+    /// of the other dimensions, in row-major order; e.g. the predicted class of each row of a [batch, classes] tensor.
+    /// </summary>
+    /// <param name="axis">The axis to search; the last one by default.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public int[] ArgMax(int axis = -1, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        int a = Shapes.Axis(axis, Rank, nameof(ArgMax), file, line);
+        if (Rank == 0)
+        {
+            return [0];
+        }
+
+        (int outer, int length, int inner) = Shapes.AroundAxis(_shape, a);
+        if (length == 0)
+        {
+            Shapes.Throw(nameof(ArgMax), $"axis {axis} of shape {Shapes.Format(_shape)} is empty.", file, line);
+        }
+
+        var result = new int[outer * inner];
+        for (int o = 0; o < outer; o++)
+        {
+            for (int i = 0; i < inner; i++)
+            {
+                int best = 0;
+                T bestValue = Data[(o * length * inner) + i];
+                for (int j = 1; j < length; j++)
+                {
+                    T v = Data[(((o * length) + j) * inner) + i];
+                    if (v > bestValue)
+                    {
+                        (best, bestValue) = (j, v);
+                    }
+                }
+
+                result[(o * inner) + i] = best;
+            }
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,119 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Autodiff;
+
+// Matrix products through the engine's own packed GEMM (src/Autodiff/Kernels/Gemm*.cs). Backward: dA = G·Bᵀ and
+// dB = Aᵀ·G, computed eagerly by GEMM with transposed operands read in place (nothing is materialised), or with
+// tensor ops when the sweep is being recorded.
+public sealed partial class Tensor<T>
+{
+    /// <summary>
+    /// The matrix product, as <c>torch.matmul</c>: 1-D·1-D is a dot product, 2-D·2-D a matrix product, a 1-D
+    /// operand is treated as a row (left) or column (right) vector and that axis removed from the result, and 3-D
+    /// operands are batches of matrices (a batch of 1, or a 2-D operand, is broadcast over the other's batch).
+    /// </summary>
+    /// <param name="other">The right operand.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Tensor<T> MatMul(Tensor<T> other, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (Rank is < 1 or > 3 || other.Rank is < 1 or > 3)
+        {
+            Shapes.Throw(nameof(MatMul), $"{Shapes.Format(_shape)} × {Shapes.Format(other._shape)}: operands must have 1, 2 or 3 dimensions.", file, line);
+        }
+
+        Tensor<T> a = Rank == 1 ? Reshape([1, Size], file, line) : this;
+        Tensor<T> b = other.Rank == 1 ? other.Reshape([other.Size, 1], file, line) : other;
+        Tensor<T> y = a.MatMulCore(b, file, line);
+        if (Rank == 1 || other.Rank == 1)
+        {
+            List<int> shape = [.. y._shape];
+            if (other.Rank == 1)
+            {
+                shape.RemoveAt(shape.Count - 1);
+            }
+
+            if (Rank == 1)
+            {
+                shape.RemoveAt(shape.Count - (other.Rank == 1 ? 1 : 2));
+            }
+
+            y = y.Reshape(shape.ToArray(), file, line);
+        }
+
+        return y;
+    }
+
+    /// <summary>Product of 2-D/3-D operands with batch broadcasting.</summary>
+    private Tensor<T> MatMulCore(Tensor<T> other, string? file, int line)
+    {
+        int m = _shape[^2], k = _shape[^1], k2 = other._shape[^2], n = other._shape[^1];
+        int batchA = Rank == 3 ? _shape[0] : 1, batchB = other.Rank == 3 ? other._shape[0] : 1;
+        if (k != k2)
+        {
+            Shapes.Throw(nameof(MatMul), $"{Shapes.Format(_shape)} × {Shapes.Format(other._shape)} — inner dimensions {k} ≠ {k2}.", file, line);
+        }
+
+        if (batchA != batchB && batchA != 1 && batchB != 1)
+        {
+            Shapes.Throw(nameof(MatMul), $"{Shapes.Format(_shape)} × {Shapes.Format(other._shape)} — batch sizes {batchA} and {batchB} do not broadcast.", file, line);
+        }
+
+        int batch = Math.Max(batchA, batchB);
+        int[] shape = Rank == 3 || other.Rank == 3 ? [batch, m, n] : [m, n];
+        var data = Tensor.Uninitialized<T>(batch * m * n);
+        for (int i = 0; i < batch; i++)
+        {
+            Gemm(Matrix(Data, batchA, i, m * k), false, Matrix(other.Data, batchB, i, k * n), false, data.AsSpan(i * m * n, m * n), m, n, k, false);
+        }
+
+        var y = new Tensor<T>(data, shape);
+        Tensor<T> a = this, b = other;
+        return Autograd.Record(nameof(MatMul), y, g =>
+        {
+            if (Autograd.IsRecording)
+            {
+                return [g.MatMulCore(b.Transpose(), file, line), a.Transpose().MatMulCore(g, file, line)];
+            }
+
+            // dA[ia] += G[i]·B[ib]ᵀ and dB[ib] += A[ia]ᵀ·G[i]; a broadcast operand accumulates over the batch.
+            Tensor<T>? da = a.GradRequired ? new(new T[a.Size], a._shape) : null;
+            Tensor<T>? db = b.GradRequired ? new(new T[b.Size], b._shape) : null;
+            for (int i = 0; i < batch; i++)
+            {
+                ReadOnlySpan<T> gi = g.Data.AsSpan(i * m * n, m * n);
+                if (da is not null)
+                {
+                    Gemm(gi, false, Matrix(b.Data, batchB, i, k * n), true, MatrixOut(da.Data, batchA, i, m * k), m, k, n, true);
+                }
+
+                if (db is not null)
+                {
+                    Gemm(Matrix(a.Data, batchA, i, m * k), true, gi, false, MatrixOut(db.Data, batchB, i, k * n), k, n, m, true);
+                }
+            }
+
+            return [da, db];
+        }, file, line, this, other);
+    }
+
+    private static ReadOnlySpan<T> Matrix(T[] data, int batches, int i, int size) => data.AsSpan(batches == 1 ? 0 : i * size, size);
+
+    private static Span<T> MatrixOut(T[] data, int batches, int i, int size) => data.AsSpan(batches == 1 ? 0 : i * size, size);
+
+    /// <summary>C (m×n) = op(A)·op(B), or += when accumulating; dispatches to the float or double kernel.</summary>
+    private static void Gemm(ReadOnlySpan<T> a, bool transposeA, ReadOnlySpan<T> b, bool transposeB, Span<T> c, int m, int n, int k, bool accumulate)
+    {
+        int threads = Parallelism.MaxThreads;
+        if (typeof(T) == typeof(float))
+        {
+            Kernels.Gemm.Multiply(MemoryMarshal.Cast<T, float>(a), transposeA, MemoryMarshal.Cast<T, float>(b), transposeB, MemoryMarshal.Cast<T, float>(c), m, n, k, accumulate, threads);
+        }
+        else
+        {
+            Kernels.Gemm.Multiply(MemoryMarshal.Cast<T, double>(a), transposeA, MemoryMarshal.Cast<T, double>(b), transposeB, MemoryMarshal.Cast<T, double>(c), m, n, k, accumulate, threads);
+        }
+    }
+}

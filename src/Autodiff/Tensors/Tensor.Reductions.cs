@@ -1,0 +1,158 @@
+using System.Runtime.CompilerServices;
+using Autodiff.Kernels;
+
+namespace Autodiff;
+
+// Reductions over all axes or over given axes, with keepDim as in PyTorch. Each axis is reduced as a contiguous
+// (outer, length, inner) block, so every reduction runs through TensorPrimitives over whole runs.
+public sealed partial class Tensor<T>
+{
+    private Tensor<T> ReduceAxes<TKernel>(int[] axes, bool keepDim, string op, string? file, int line)
+        where TKernel : IReduceKernel<T>
+    {
+        T[] data = Data;
+        int[] shape = _shape;
+        foreach (int axis in axes.Reverse())
+        {
+            (int outer, int length, int inner) = Shapes.AroundAxis(shape, axis);
+            if (length == 0 && typeof(TKernel) != typeof(SumReduce<T>))
+            {
+                Shapes.Throw(op, $"cannot reduce the empty axis {axis} of shape {Shapes.Format(_shape)}.", file, line);
+            }
+
+            var reduced = Tensor.Uninitialized<T>(outer * inner);
+            if (length > 0)
+            {
+                Reduce.Axis<T, TKernel>(data, reduced, outer, length, inner);
+            }
+            else
+            {
+                Array.Clear(reduced); // the sum over nothing
+            }
+
+            data = reduced;
+            shape = (int[])shape.Clone();
+            shape[axis] = 1;
+        }
+
+        return new(data, Shapes.Reduced(_shape, axes, keepDim));
+    }
+
+    /// <summary>The sum over the given axes (all when none are given).</summary>
+    /// <remarks>Backward: g broadcast back over the summed axes.</remarks>
+    /// <param name="axes">The axes to sum over; negative counts from the end.</param>
+    /// <param name="keepDim">Keep the summed axes as size 1.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Tensor<T> Sum(int[]? axes = null, bool keepDim = false, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        int[] a = Shapes.Axes(axes, Rank, nameof(Sum), file, line);
+        Tensor<T> y = ReduceAxes<SumReduce<T>>(a, keepDim, nameof(Sum), file, line);
+        int[] kept = Shapes.Reduced(_shape, a, keepDim: true);
+        return Autograd.Record(nameof(Sum), y, g => [g.Reshape(kept).BroadcastTo(_shape)], file, line, this);
+    }
+
+    /// <summary>The sum over one axis.</summary>
+    /// <param name="axis">The axis.</param>
+    /// <param name="keepDim">Keep it as size 1.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Tensor<T> Sum(int axis, bool keepDim = false, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+        => Sum([axis], keepDim, file, line);
+
+    /// <summary>The mean over the given axes (all when none are given).</summary>
+    /// <remarks>Backward: g / count, broadcast back.</remarks>
+    /// <param name="axes">The axes to average over.</param>
+    /// <param name="keepDim">Keep the averaged axes as size 1.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Tensor<T> Mean(int[]? axes = null, bool keepDim = false, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        int[] a = Shapes.Axes(axes, Rank, nameof(Mean), file, line);
+        int count = 1;
+        foreach (int axis in a)
+        {
+            count *= _shape[axis];
+        }
+
+        return Sum(a, keepDim, file, line).Mul(T.One / T.CreateChecked(count), file, line);
+    }
+
+    /// <summary>The mean over one axis.</summary>
+    /// <param name="axis">The axis.</param>
+    /// <param name="keepDim">Keep it as size 1.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Tensor<T> Mean(int axis, bool keepDim = false, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+        => Mean([axis], keepDim, file, line);
+
+    /// <summary>The maximum over the given axes (all when none are given).</summary>
+    /// <remarks>Backward: g to the maxima, split evenly among tied maxima (as PyTorch's <c>amax</c>).</remarks>
+    /// <param name="axes">The axes to reduce.</param>
+    /// <param name="keepDim">Keep the reduced axes as size 1.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Tensor<T> Max(int[]? axes = null, bool keepDim = false, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+        => Extremum<MaxReduce<T>>(axes, keepDim, nameof(Max), file, line);
+
+    /// <summary>The maximum over one axis.</summary>
+    /// <param name="axis">The axis.</param>
+    /// <param name="keepDim">Keep it as size 1.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Tensor<T> Max(int axis, bool keepDim = false, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+        => Max([axis], keepDim, file, line);
+
+    /// <summary>The minimum over the given axes (all when none are given).</summary>
+    /// <remarks>Backward: g to the minima, split evenly among ties.</remarks>
+    /// <param name="axes">The axes to reduce.</param>
+    /// <param name="keepDim">Keep the reduced axes as size 1.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Tensor<T> Min(int[]? axes = null, bool keepDim = false, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+        => Extremum<MinReduce<T>>(axes, keepDim, nameof(Min), file, line);
+
+    /// <summary>The minimum over one axis.</summary>
+    /// <param name="axis">The axis.</param>
+    /// <param name="keepDim">Keep it as size 1.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Tensor<T> Min(int axis, bool keepDim = false, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+        => Min([axis], keepDim, file, line);
+
+    private Tensor<T> Extremum<TKernel>(int[]? axes, bool keepDim, string op, string? file, int line)
+        where TKernel : IReduceKernel<T>
+    {
+        int[] a = Shapes.Axes(axes, Rank, op, file, line);
+        Tensor<T> y = ReduceAxes<TKernel>(a, keepDim, op, file, line);
+        int[] kept = Shapes.Reduced(_shape, a, keepDim: true);
+        return Autograd.Record(op, y, g =>
+        {
+            Tensor<T> hits = Eq(y.Detach().Reshape(kept));                // 1 at every (tied) extremum
+            Tensor<T> share = hits.Div(hits.Sum(a, keepDim: true));       // split evenly among ties
+            return [share.Mul(g.Reshape(kept))];
+        }, file, line, this);
+    }
+
+    /// <summary>log Σ exp(x) over the given axes, computed stably as m + log Σ exp(x − m) with m the maximum.</summary>
+    /// <remarks>Backward: g·softmax(x) over the axes (composed from differentiable ops).</remarks>
+    /// <param name="axes">The axes to reduce (all when none are given).</param>
+    /// <param name="keepDim">Keep the reduced axes as size 1.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Tensor<T> LogSumExp(int[]? axes = null, bool keepDim = false, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        int[] a = Shapes.Axes(axes, Rank, nameof(LogSumExp), file, line);
+        // The shift m only guards against overflow; the result does not depend on it, so it is not differentiated.
+        Tensor<T> m = Detach().Max(a, keepDim: true, file, line);
+        m = m.Map(static (x, d) =>
+        {
+            for (int i = 0; i < d.Length; i++)
+            {
+                d[i] = T.IsFinite(x[i]) ? x[i] : T.Zero;
+            }
+        });
+        Tensor<T> lse = Sub(m, file, line).Exp(file, line).Sum(a, keepDim: true, file, line).Log(file, line).Add(m, file, line);
+        return keepDim ? lse : lse.Reshape(Shapes.Reduced(_shape, a, keepDim: false), file, line);
+    }
+}

@@ -1,0 +1,425 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using Autodiff.Kernels;
+
+namespace Autodiff;
+
+// Shape operations. Reshape shares the data (tensors are never modified in place); the others copy. Their
+// backward rules are the adjoint operations: reshape back, permute back, pad back, scatter back.
+public sealed partial class Tensor<T>
+{
+    /// <summary>The same elements with a new shape; one dimension may be −1 and is then inferred.</summary>
+    /// <remarks>Backward: g reshaped to the input's shape.</remarks>
+    /// <param name="shape">The new shape.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Tensor<T> Reshape(ReadOnlySpan<int> shape, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        int[] target = shape.ToArray();
+        int infer = Array.IndexOf(target, -1);
+        if (infer >= 0)
+        {
+            int known = 1;
+            for (int d = 0; d < target.Length; d++)
+            {
+                known *= d == infer ? 1 : target[d];
+            }
+
+            target[infer] = known == 0 ? 0 : Size / known;
+        }
+
+        if (target.Any(d => d < 0) || Shapes.Size(target) != Size)
+        {
+            Shapes.Throw(nameof(Reshape), $"cannot reshape {Shapes.Format(_shape)} ({Size} elements) to {Shapes.Format(shape)}.", file, line);
+        }
+
+        var y = new Tensor<T>(Data, target);
+        return Autograd.Record(nameof(Reshape), y, g => [g.Reshape(_shape)], file, line, this);
+    }
+
+    /// <summary>Removes a size-1 axis (or every size-1 axis when none is given).</summary>
+    /// <param name="axis">The axis to remove; null for all size-1 axes.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Tensor<T> Squeeze(int? axis = null, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        if (axis is null)
+        {
+            return Reshape(_shape.Where(d => d != 1).ToArray(), file, line);
+        }
+
+        int a = Shapes.Axis(axis.Value, Rank, nameof(Squeeze), file, line);
+        if (_shape[a] != 1)
+        {
+            Shapes.Throw(nameof(Squeeze), $"axis {axis} of shape {Shapes.Format(_shape)} has size {_shape[a]}, not 1.", file, line);
+        }
+
+        return Reshape(_shape.Where((_, d) => d != a).ToArray(), file, line);
+    }
+
+    /// <summary>Inserts a size-1 axis at <paramref name="axis"/> (negative counts from the end of the result).</summary>
+    /// <param name="axis">Where the new axis goes.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Tensor<T> Unsqueeze(int axis, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        int a = Shapes.Axis(axis, Rank + 1, nameof(Unsqueeze), file, line);
+        var shape = _shape.ToList();
+        shape.Insert(a, 1);
+        return Reshape(shape.ToArray(), file, line);
+    }
+
+    /// <summary>Repeats the tensor along size-1 (or missing leading) axes to <paramref name="shape"/>, NumPy-style.</summary>
+    /// <remarks>Backward: g summed over the repeated axes (done by the sweep's reduce-to-shape).</remarks>
+    /// <param name="shape">The target shape.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Tensor<T> BroadcastTo(ReadOnlySpan<int> shape, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        int[] target = shape.ToArray();
+        if (!Shapes.Broadcast(_shape, target, nameof(BroadcastTo), file, line).AsSpan().SequenceEqual(target))
+        {
+            Shapes.Throw(nameof(BroadcastTo), $"cannot broadcast {Shapes.Format(_shape)} to {Shapes.Format(target)}.", file, line);
+        }
+
+        if (target.AsSpan().SequenceEqual(_shape))
+        {
+            return this;
+        }
+
+        var data = Tensor.Uninitialized<T>(Shapes.Size(target));
+        Broadcast.Binary<T, FirstKernel<T>>(Data, _shape, [T.Zero], [], data, target);
+        var y = new Tensor<T>(data, target);
+        return Autograd.Record(nameof(BroadcastTo), y, g => [g], file, line, this);
+    }
+
+    /// <summary>The transpose of a matrix; for higher ranks, swaps the last two axes.</summary>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Tensor<T> Transpose([CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        if (Rank < 2)
+        {
+            Shapes.Throw(nameof(Transpose), $"needs at least 2 dimensions, got shape {Shapes.Format(_shape)}.", file, line);
+        }
+
+        return Transpose(-2, -1, file, line);
+    }
+
+    /// <summary>Swaps two axes.</summary>
+    /// <param name="axis0">One axis.</param>
+    /// <param name="axis1">The other axis.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Tensor<T> Transpose(int axis0, int axis1, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        int a = Shapes.Axis(axis0, Rank, nameof(Transpose), file, line), b = Shapes.Axis(axis1, Rank, nameof(Transpose), file, line);
+        int[] order = Enumerable.Range(0, Rank).ToArray();
+        (order[a], order[b]) = (order[b], order[a]);
+        return Permute(order, file, line);
+    }
+
+    /// <summary>Reorders the axes: result axis i is input axis <paramref name="order"/>[i].</summary>
+    /// <remarks>Backward: g permuted by the inverse order.</remarks>
+    /// <param name="order">A permutation of 0 … rank − 1.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Tensor<T> Permute(ReadOnlySpan<int> order, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        int[] perm = order.ToArray();
+        if (perm.Length != Rank || !perm.Order().SequenceEqual(Enumerable.Range(0, Rank)))
+        {
+            Shapes.Throw(nameof(Permute), $"{Shapes.Format(perm)} is not a permutation of the axes of shape {Shapes.Format(_shape)}.", file, line);
+        }
+
+        int[] shape = perm.Select(p => _shape[p]).ToArray();
+        int[] strides = perm.Select(p => Shapes.Stride(_shape, p)).ToArray();
+        var data = Tensor.Uninitialized<T>(Size);
+        Span<int> index = stackalloc int[Rank];
+        int source = 0;
+        for (int i = 0; i < data.Length; i++)
+        {
+            data[i] = Data[source];
+            for (int d = Rank - 1; d >= 0; d--)
+            {
+                source += strides[d];
+                if (++index[d] < shape[d])
+                {
+                    break;
+                }
+
+                source -= strides[d] * shape[d];
+                index[d] = 0;
+            }
+        }
+
+        int[] inverse = new int[Rank];
+        for (int d = 0; d < Rank; d++)
+        {
+            inverse[perm[d]] = d;
+        }
+
+        var y = new Tensor<T>(data, shape);
+        return Autograd.Record(nameof(Permute), y, g => [g.Permute(inverse)], file, line, this);
+    }
+
+    /// <summary>The elements start … start + length − 1 along <paramref name="axis"/> (a copy).</summary>
+    /// <remarks>Backward: g padded with zeros back to the input's extent.</remarks>
+    /// <param name="axis">The axis.</param>
+    /// <param name="start">The first index kept.</param>
+    /// <param name="length">How many indices are kept.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Tensor<T> Narrow(int axis, int start, int length, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        int a = Shapes.Axis(axis, Rank, nameof(Narrow), file, line);
+        if (start < 0 || length < 0 || start + length > _shape[a])
+        {
+            Shapes.Throw(nameof(Narrow), $"range [{start}, {start + length}) is outside axis {axis} of shape {Shapes.Format(_shape)}.", file, line);
+        }
+
+        (int outer, int extent, int inner) = Shapes.AroundAxis(_shape, a);
+        int[] shape = ShapeArray();
+        shape[a] = length;
+        var data = Tensor.Uninitialized<T>(outer * length * inner);
+        for (int o = 0; o < outer; o++)
+        {
+            Data.AsSpan(((o * extent) + start) * inner, length * inner).CopyTo(data.AsSpan(o * length * inner));
+        }
+
+        var y = new Tensor<T>(data, shape);
+        return Autograd.Record(nameof(Narrow), y, g => [g.PadAxis(a, start, extent)], file, line, this);
+    }
+
+    /// <summary>Like Python's x[start:end] along <paramref name="axis"/>; negative indices count from the end.</summary>
+    /// <param name="axis">The axis.</param>
+    /// <param name="start">First index kept.</param>
+    /// <param name="end">One past the last index kept.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Tensor<T> Slice(int axis, int start, int end, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        int a = Shapes.Axis(axis, Rank, nameof(Slice), file, line);
+        int n = _shape[a];
+        int s = Math.Clamp(start < 0 ? start + n : start, 0, n);
+        int e = Math.Clamp(end < 0 ? end + n : end, 0, n);
+        return Narrow(a, s, Math.Max(0, e - s), file, line);
+    }
+
+    /// <summary>Zeros of extent <paramref name="extent"/> along the axis with this tensor placed at <paramref name="start"/>.</summary>
+    internal Tensor<T> PadAxis(int axis, int start, int extent)
+    {
+        (int outer, int length, int inner) = Shapes.AroundAxis(_shape, axis);
+        int[] shape = ShapeArray();
+        shape[axis] = extent;
+        var data = new T[outer * extent * inner];
+        for (int o = 0; o < outer; o++)
+        {
+            Data.AsSpan(o * length * inner, length * inner).CopyTo(data.AsSpan(((o * extent) + start) * inner));
+        }
+
+        var y = new Tensor<T>(data, shape);
+        return Autograd.Record("Pad", y, g => [g.Narrow(axis, start, length)], null, 0, this);
+    }
+
+    /// <summary>The entries at <paramref name="indices"/> along <paramref name="axis"/>, in that order (repeats allowed).</summary>
+    /// <remarks>Backward: g added back at the selected indices (repeated indices accumulate).</remarks>
+    /// <param name="axis">The axis.</param>
+    /// <param name="indices">Indices into that axis.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Tensor<T> IndexSelect(int axis, ReadOnlySpan<int> indices, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        int a = Shapes.Axis(axis, Rank, nameof(IndexSelect), file, line);
+        int[] idx = indices.ToArray();
+        (int outer, int extent, int inner) = Shapes.AroundAxis(_shape, a);
+        CheckIndices(idx, extent, nameof(IndexSelect), file, line);
+        int[] shape = ShapeArray();
+        shape[a] = idx.Length;
+        var data = Tensor.Uninitialized<T>(outer * idx.Length * inner);
+        for (int o = 0; o < outer; o++)
+        {
+            for (int j = 0; j < idx.Length; j++)
+            {
+                Data.AsSpan(((o * extent) + idx[j]) * inner, inner).CopyTo(data.AsSpan(((o * idx.Length) + j) * inner));
+            }
+        }
+
+        var y = new Tensor<T>(data, shape);
+        return Autograd.Record(nameof(IndexSelect), y, g => [g.IndexAdd(a, idx, extent)], file, line, this);
+    }
+
+    /// <summary>Zeros of extent <paramref name="extent"/> along the axis, with slice j of this tensor added at index[j].</summary>
+    internal Tensor<T> IndexAdd(int axis, int[] index, int extent)
+    {
+        (int outer, int length, int inner) = Shapes.AroundAxis(_shape, axis);
+        int[] shape = ShapeArray();
+        shape[axis] = extent;
+        var data = new T[outer * extent * inner];
+        for (int o = 0; o < outer; o++)
+        {
+            for (int j = 0; j < length; j++)
+            {
+                Elementwise.AddInPlace<T>(data.AsSpan(((o * extent) + index[j]) * inner, inner), Data.AsSpan(((o * length) + j) * inner, inner));
+            }
+        }
+
+        var y = new Tensor<T>(data, shape);
+        return Autograd.Record("IndexAdd", y, g => [g.IndexSelect(axis, index)], null, 0, this);
+    }
+
+    /// <summary>
+    /// Picks along <paramref name="axis"/> per position (PyTorch's <c>gather</c>): with x seen as (outer, n, inner)
+    /// and <paramref name="index"/> as (outer, k, inner), out[o, j, i] = x[o, index[o, j, i], i]. For a
+    /// [batch, classes] tensor and one label per row, <c>x.Gather(1, labels)</c> picks each row's label entry
+    /// (shape [batch, 1]).
+    /// </summary>
+    /// <remarks>Backward: g scattered back (added) to the picked positions.</remarks>
+    /// <param name="axis">The axis to pick along.</param>
+    /// <param name="index">Row-major indices; their count must be a multiple of outer × inner.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Tensor<T> Gather(int axis, ReadOnlySpan<int> index, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        int a = Shapes.Axis(axis, Rank, nameof(Gather), file, line);
+        (int outer, int extent, int inner) = Shapes.AroundAxis(_shape, a);
+        int[] idx = index.ToArray();
+        if (outer * inner == 0 || idx.Length % (outer * inner) != 0)
+        {
+            Shapes.Throw(nameof(Gather), $"{idx.Length} indices do not fit shape {Shapes.Format(_shape)} along axis {axis} (need a multiple of {outer * inner}).", file, line);
+        }
+
+        CheckIndices(idx, extent, nameof(Gather), file, line);
+        int k = idx.Length / (outer * inner);
+        int[] shape = ShapeArray();
+        shape[a] = k;
+        var data = Tensor.Uninitialized<T>(idx.Length);
+        for (int p = 0; p < idx.Length; p++)
+        {
+            int o = p / (k * inner), i = p % inner;
+            data[p] = Data[(((o * extent) + idx[p]) * inner) + i];
+        }
+
+        var y = new Tensor<T>(data, shape);
+        return Autograd.Record(nameof(Gather), y, g => [g.ScatterAdd(a, idx, extent)], file, line, this);
+    }
+
+    /// <summary>Zeros of extent <paramref name="extent"/> along the axis with each element added at its index (Gather's adjoint).</summary>
+    internal Tensor<T> ScatterAdd(int axis, int[] index, int extent)
+    {
+        (int outer, int k, int inner) = Shapes.AroundAxis(_shape, axis);
+        int[] shape = ShapeArray();
+        shape[axis] = extent;
+        var data = new T[outer * extent * inner];
+        for (int p = 0; p < index.Length; p++)
+        {
+            int o = p / (k * inner), i = p % inner;
+            data[(((o * extent) + index[p]) * inner) + i] += Data[p];
+        }
+
+        var y = new Tensor<T>(data, shape);
+        return Autograd.Record("ScatterAdd", y, g => [g.Gather(axis, index)], null, 0, this);
+    }
+
+    private void CheckIndices(int[] indices, int extent, string op, string? file, int line)
+    {
+        foreach (int i in indices)
+        {
+            if ((uint)i >= (uint)extent)
+            {
+                Shapes.Throw(op, $"index {i} is out of range for an axis of size {extent} (shape {Shapes.Format(_shape)}).", file, line);
+            }
+        }
+    }
+}
+
+public static partial class Tensor
+{
+    /// <summary>Joins tensors along an existing axis; all other extents must agree.</summary>
+    /// <remarks>Backward: each input gets its slice of g.</remarks>
+    /// <typeparam name="T">float or double.</typeparam>
+    /// <param name="tensors">The tensors, in order.</param>
+    /// <param name="axis">The axis to join along.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Tensor<T> Concat<T>(IReadOnlyList<Tensor<T>> tensors, int axis = 0, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        if (tensors.Count == 0)
+        {
+            Shapes.Throw(nameof(Concat), "needs at least one tensor.", file, line);
+        }
+
+        Tensor<T> first = tensors[0];
+        int a = Shapes.Axis(axis, first.Rank, nameof(Concat), file, line);
+        int total = 0;
+        foreach (Tensor<T> t in tensors)
+        {
+            bool same = t.Rank == first.Rank;
+            for (int d = 0; same && d < t.Rank; d++)
+            {
+                same = d == a || t.Shape[d] == first.Shape[d];
+            }
+
+            if (!same)
+            {
+                Shapes.Throw(nameof(Concat), $"shapes {Shapes.Format(first.Shape)} and {Shapes.Format(t.Shape)} differ outside axis {axis}.", file, line);
+            }
+
+            total += t.Shape[a];
+        }
+
+        int[] shape = first.ShapeArray();
+        shape[a] = total;
+        (int outer, _, int inner) = Shapes.AroundAxis(shape, a);
+        var data = new T[Shapes.Size(shape)];
+        var starts = new int[tensors.Count];
+        int start = 0;
+        for (int t = 0; t < tensors.Count; t++)
+        {
+            starts[t] = start;
+            int length = tensors[t].Shape[a];
+            for (int o = 0; o < outer; o++)
+            {
+                tensors[t].Data.AsSpan(o * length * inner, length * inner).CopyTo(data.AsSpan(((o * total) + start) * inner));
+            }
+
+            start += length;
+        }
+
+        var y = new Tensor<T>(data, shape);
+        Tensor<T>[] inputs = [.. tensors];
+        return Autograd.Record(nameof(Concat), y, g =>
+        {
+            var grads = new Tensor<T>?[inputs.Length];
+            for (int t = 0; t < inputs.Length; t++)
+            {
+                grads[t] = g.Narrow(a, starts[t], inputs[t].Shape[a]);
+            }
+
+            return grads;
+        }, file, line, inputs);
+    }
+
+    /// <summary>Joins equally shaped tensors along a new axis.</summary>
+    /// <typeparam name="T">float or double.</typeparam>
+    /// <param name="tensors">The tensors, in order.</param>
+    /// <param name="axis">Where the new axis goes.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Tensor<T> Stack<T>(IReadOnlyList<Tensor<T>> tensors, int axis = 0, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        foreach (Tensor<T> t in tensors)
+        {
+            if (!t.Shape.SequenceEqual(tensors[0].Shape))
+            {
+                Shapes.Throw(nameof(Stack), $"shapes {Shapes.Format(tensors[0].Shape)} and {Shapes.Format(t.Shape)} differ.", file, line);
+            }
+        }
+
+        return Concat(tensors.Select(t => t.Unsqueeze(axis, file, line)).ToArray(), axis, file, line);
+    }
+}

@@ -1,0 +1,198 @@
+using System.Globalization;
+using System.Numerics;
+using System.Text;
+
+namespace Autodiff;
+
+/// <summary>
+/// A dense, row-major, contiguous n-dimensional array of <typeparamref name="T"/> (float for networks, double for
+/// tight gradient checks) that can take part in reverse-mode differentiation.
+/// </summary>
+/// <remarks>
+/// <para>
+/// A leaf marked with <see cref="RequiresGrad"/> is tracked: while a <see cref="Tape"/> is current (and gradients
+/// are not switched off with <see cref="Autograd.NoGrad"/>), every operation on tracked tensors appends a node
+/// to the tape, and <see cref="Backward(bool)"/> sweeps it backwards, accumulating into each leaf's <see cref="Grad"/>.
+/// </para>
+/// <para>Every operation returns a new tensor; the data of a tensor is never changed by an operation.</para>
+/// </remarks>
+/// <typeparam name="T">float or double.</typeparam>
+public sealed partial class Tensor<T> : IFormattable
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly int[] _shape;
+    private bool _requiresGrad;
+
+    static Tensor()
+    {
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+        {
+            throw new NotSupportedException($"Tensor<{typeof(T).Name}>: only float and double tensors are supported.");
+        }
+    }
+
+    internal Tensor(T[] data, int[] shape)
+    {
+        Data = data;
+        _shape = shape;
+    }
+
+    /// <summary>The elements in row-major order. Length = <see cref="Size"/>.</summary>
+    internal T[] Data { get; }
+
+    /// <summary>The node of the operation that made this tensor, when it was recorded on a tape.</summary>
+    internal TensorNode<T>? Node { get; set; }
+
+    /// <summary>The tape that <see cref="Node"/> is on.</summary>
+    internal Tape? NodeTape { get; set; }
+
+    /// <summary>The tape generation at which <see cref="Node"/> was recorded, to catch use after a reset.</summary>
+    internal int NodeGeneration { get; set; }
+
+    /// <summary>The extent of each dimension. A scalar tensor has rank 0 and one element.</summary>
+    public ReadOnlySpan<int> Shape => _shape;
+
+    /// <summary>The number of dimensions.</summary>
+    public int Rank => _shape.Length;
+
+    /// <summary>The number of elements.</summary>
+    public int Size => Data.Length;
+
+    /// <summary>The elements in row-major order, read-only.</summary>
+    public ReadOnlySpan<T> Span => Data;
+
+    /// <summary>
+    /// The elements for writing in place — for optimisers, initialisers and loaders, like PyTorch's in-place
+    /// updates under <c>no_grad</c>. Not recorded: changing a tensor that a recorded op has used makes that op's
+    /// backward rule see the new values, so only update parameters between a backward pass and the next forward.
+    /// </summary>
+    public Span<T> MutableSpan() => Data;
+
+    /// <summary>"float32" or "float64".</summary>
+    public static string DType => typeof(T) == typeof(float) ? "float32" : "float64";
+
+    /// <summary>
+    /// Whether gradients are wanted for this tensor (PyTorch's <c>requires_grad</c>): set on leaves with
+    /// <see cref="RequiresGrad(bool)"/>, true for results of recorded operations on tracked tensors.
+    /// </summary>
+    public bool GradRequired => _requiresGrad || Node is not null;
+
+    /// <summary>Whether this tensor was made by the user rather than by a recorded operation.</summary>
+    public bool IsLeaf => Node is null;
+
+    /// <summary>The gradient accumulated by <see cref="Backward(bool)"/> on a leaf; null until the first backward pass.</summary>
+    public Tensor<T>? Grad { get; set; }
+
+    /// <summary>Marks a leaf as wanting gradients (like PyTorch's <c>requires_grad_()</c>) and returns it.</summary>
+    /// <param name="requiresGrad">Whether to track it.</param>
+    public Tensor<T> RequiresGrad(bool requiresGrad = true)
+    {
+        if (!IsLeaf)
+        {
+            throw new InvalidOperationException("RequiresGrad: only leaves can be marked; this tensor is the result of a recorded operation (use Detach() first).");
+        }
+
+        _requiresGrad = requiresGrad;
+        return this;
+    }
+
+    /// <summary>Sets <see cref="Grad"/> to zero, keeping its buffer (no allocation), as optimisers expect.</summary>
+    public void ZeroGrad()
+    {
+        if (Grad is not null)
+        {
+            Array.Clear(Grad.Data);
+        }
+    }
+
+    /// <summary>A tensor with the same data that is not tracked: gradients do not flow through it.</summary>
+    public Tensor<T> Detach() => new(Data, _shape);
+
+    /// <summary>A deep copy with its own data, untracked.</summary>
+    public Tensor<T> Clone() => new((T[])Data.Clone(), _shape);
+
+    /// <summary>The elements as a new array, in row-major order.</summary>
+    public T[] ToArray() => (T[])Data.Clone();
+
+    /// <summary>The shape as a new array.</summary>
+    public int[] ShapeArray() => (int[])_shape.Clone();
+
+    /// <summary>The element at the given index (one index per dimension).</summary>
+    /// <param name="index">The index, with as many entries as <see cref="Rank"/>.</param>
+    [System.Runtime.CompilerServices.IndexerName("At")]
+    public T this[params ReadOnlySpan<int> index] => Data[Shapes.Offset(_shape, index)];
+
+    /// <summary>The single element of a one-element tensor.</summary>
+    public T Item()
+    {
+        if (Size != 1)
+        {
+            throw new InvalidOperationException($"Item: the tensor has shape {Shapes.Format(_shape)} ({Size} elements); only one-element tensors convert to a number.");
+        }
+
+        return Data[0];
+    }
+
+    /// <summary>Shape, dtype and values, abbreviated like PyTorch's printing for large tensors.</summary>
+    public override string ToString() => ToString("G6", CultureInfo.InvariantCulture);
+
+    /// <summary>Shape, dtype and values formatted with <paramref name="format"/>.</summary>
+    /// <param name="format">A numeric format for the elements, e.g. "F3".</param>
+    /// <param name="formatProvider">The culture; invariant when null.</param>
+    public string ToString(string? format, IFormatProvider? formatProvider)
+    {
+        formatProvider ??= CultureInfo.InvariantCulture;
+        var sb = new StringBuilder("tensor(");
+        if (Rank == 0)
+        {
+            sb.Append(Data[0].ToString(format, formatProvider));
+        }
+        else
+        {
+            AppendBlock(sb, 0, 0, format, formatProvider);
+        }
+
+        sb.Append(CultureInfo.InvariantCulture, $", shape={Shapes.Format(_shape)}, dtype={DType}");
+        if (GradRequired)
+        {
+            sb.Append(Node is null ? ", requires_grad=True" : $", grad_fn={Node.Name}");
+        }
+
+        return sb.Append(')').ToString();
+    }
+
+    private void AppendBlock(StringBuilder sb, int dim, int offset, string? format, IFormatProvider provider)
+    {
+        // Like PyTorch: beyond 1000 elements, show the first and last three entries of each dimension.
+        const int Edge = 3;
+        bool abbreviate = Size > 1000;
+        int n = _shape[dim];
+        int stride = Shapes.Stride(_shape, dim);
+        sb.Append('[');
+        for (int i = 0; i < n; i++)
+        {
+            if (abbreviate && n > 2 * Edge && i == Edge)
+            {
+                sb.Append("..., ");
+                i = n - Edge - 1;
+                continue;
+            }
+
+            if (dim == Rank - 1)
+            {
+                sb.Append(Data[offset + i].ToString(format, provider));
+            }
+            else
+            {
+                AppendBlock(sb, dim + 1, offset + (i * stride), format, provider);
+            }
+
+            if (i < n - 1)
+            {
+                sb.Append(dim == Rank - 1 ? ", " : ",\n" + new string(' ', dim + 8));
+            }
+        }
+
+        sb.Append(']');
+    }
+}

@@ -1,0 +1,136 @@
+using FsCheck;
+using FsCheck.Fluent;
+using static Autodiff.Tests.Tensors.Generators;
+
+namespace Autodiff.Tests.Tensors;
+
+/// <summary>
+/// One row per differentiable tensor op: the methods it exercises, how to call it, and a generator of inputs
+/// (random shapes with size-1 dimensions and broadcasting; values kept away from kinks and ties).
+/// </summary>
+public sealed record TensorOpCase(string Name, string[] Covers, Func<Tensor<double>[], Tensor<double>> Forward, Gen<Tensor<double>[]> Inputs)
+{
+    public override string ToString() => Name;
+}
+
+public static class TensorOpTable
+{
+    private static TensorOpCase Row(string name, Func<Tensor<double>[], Tensor<double>> f, Gen<Tensor<double>[]> inputs, params string[] covers)
+        => new(name, covers.Length == 0 ? [name] : covers, f, inputs);
+
+    private static Gen<Tensor<double>[]> Unary(double lo, double hi, int minRank = 0) => One(TensorOf(Shape(minRank), Uniform(lo, hi)));
+
+    private static Gen<Tensor<double>[]> UnaryAway(double lo, double hi) => One(TensorOf(Shape(), AwayFromZero(lo, hi)));
+
+    /// <summary>A tensor of rank ≥ 1 with a random axis (as a negative index half of the time).</summary>
+    private static Gen<(Tensor<double> X, int Axis)> WithAxis(int minRank = 1)
+        => from x in TensorOf(Shape(minRank), Uniform(-3, 3))
+           from axis in Gen.Choose(0, x.Rank - 1)
+           from negative in Gen.Elements(false, true)
+           select (x, negative ? axis - x.Rank : axis);
+
+    /// <summary>Tensors with all pairwise differences above 1e-3 after broadcasting: no ties for max/min.</summary>
+    private static Gen<Tensor<double>[]> NoTies()
+        => BroadcastTwo(Uniform(-3, 3), Uniform(-3, 3)).Where(p => p[0].Detach().Sub(p[1].Detach()).Abs().Span.ToArray().All(d => d > 1e-3));
+
+    /// <summary>Operand shapes for every matmul case: 1-D·1-D, 1-D·2-D, 2-D·1-D, 2-D·2-D, batched 3-D (with broadcasts).</summary>
+    private static Gen<Tensor<double>[]> MatMulOperands()
+        => from m in Gen.Choose(1, 5)
+           from k in Gen.Choose(1, 5)
+           from n in Gen.Choose(1, 5)
+           from batch in Gen.Choose(1, 3)
+           from kind in Gen.Choose(0, 6)
+           let shapes = kind switch
+           {
+               0 => (new[] { k }, new[] { k }),
+               1 => (new[] { k }, new[] { k, n }),
+               2 => (new[] { m, k }, new[] { k }),
+               3 => (new[] { m, k }, new[] { k, n }),
+               4 => (new[] { batch, m, k }, new[] { batch, k, n }),
+               5 => (new[] { batch, m, k }, new[] { k, n }),
+               _ => (new[] { 1, m, k }, new[] { batch, k, n }),
+           }
+           from a in TensorOf(shapes.Item1, Uniform(-2, 2))
+           from b in TensorOf(shapes.Item2, Uniform(-2, 2))
+           select new[] { a, b };
+
+    public static IReadOnlyList<TensorOpCase> All { get; } =
+    [
+        // Elementwise arithmetic with broadcasting
+        Row("Add", x => x[0].Add(x[1]), BroadcastTwo(Uniform(-3, 3), Uniform(-3, 3))),
+        Row("Add scalar", x => x[0].Add(1.5), Unary(-3, 3), "Add"),
+        Row("Sub", x => x[0].Sub(x[1]), BroadcastTwo(Uniform(-3, 3), Uniform(-3, 3))),
+        Row("RSub", x => x[0].RSub(2.0), Unary(-3, 3)),
+        Row("Mul", x => x[0].Mul(x[1]), BroadcastTwo(Uniform(-3, 3), Uniform(-3, 3))),
+        Row("Mul scalar", x => x[0] * -0.75, Unary(-3, 3), "Mul"),
+        Row("Div", x => x[0].Div(x[1]), BroadcastTwo(Uniform(-3, 3), AwayFromZero(0.3, 3))),
+        Row("RDiv", x => x[0].RDiv(2.0), UnaryAway(0.3, 3)),
+        Row("Neg", x => x[0].Neg(), Unary(-3, 3)),
+        Row("Pow scalar", x => x[0].Pow(2.5), Unary(0.1, 3), "Pow"),
+        Row("Pow tensor", x => x[0].Pow(x[1]), BroadcastTwo(Uniform(0.2, 3), Uniform(-2, 2)), "Pow"),
+        Row("Maximum", x => x[0].Maximum(x[1]), NoTies()),
+        Row("Minimum", x => x[0].Minimum(x[1]), NoTies()),
+
+        // Elementwise functions
+        Row("Exp", x => x[0].Exp(), Unary(-5, 3)),
+        Row("Log", x => x[0].Log(), Unary(0.1, 5)),
+        Row("Sqrt", x => x[0].Sqrt(), Unary(0.1, 5)),
+        Row("Sin", x => x[0].Sin(), Unary(-4, 4)),
+        Row("Cos", x => x[0].Cos(), Unary(-4, 4)),
+        Row("Abs", x => x[0].Abs(), UnaryAway(1e-3, 3)),
+        Row("Tanh", x => x[0].Tanh(), Unary(-4, 4)),
+        Row("Sigmoid", x => x[0].Sigmoid(), Unary(-8, 8)),
+        Row("Relu", x => x[0].Relu(), UnaryAway(1e-3, 3)),
+        Row("LeakyRelu", x => x[0].LeakyRelu(0.2), UnaryAway(1e-3, 3)),
+        Row("Gelu", x => x[0].Gelu(), Unary(-5, 5)),
+        Row("Softplus", x => x[0].Softplus(), Unary(-20, 20)),
+        Row("Clamp", x => x[0].Clamp(-1.0, 1.0), One(TensorOf(Shape(), Gen.OneOf(Uniform(-3, -1.01), Uniform(-0.99, 0.99), Uniform(1.01, 3))))),
+        // The mask is derived from an input with |values| ≥ ½, so a finite-difference step cannot flip it.
+        Row("Where", x => Tensor.Where(x[0].Gt(Tensor.ZerosLike(x[0])), x[1], x[2]),
+            from p in BroadcastPair()
+            from mask in TensorOf(p.A, AwayFromZero(0.5, 1))
+            from a in TensorOf(p.A, Uniform(-3, 3))
+            from b in TensorOf(p.B, Uniform(-3, 3))
+            select new[] { mask, a, b }),
+
+        // Linear algebra
+        Row("MatMul", x => x[0].MatMul(x[1]), MatMulOperands()),
+        Row("Transpose", x => x[0].Transpose(), Unary(-3, 3, minRank: 2)),
+        Row("Permute", x => x[0].Permute(Enumerable.Range(0, x[0].Rank).Reverse().ToArray()), Unary(-3, 3, minRank: 1)),
+
+        // Shape
+        Row("Reshape", x => x[0].Reshape([-1]), Unary(-3, 3)),
+        Row("Squeeze", x => x[0].Squeeze(), Unary(-3, 3)),
+        Row("Unsqueeze", x => x[0].Unsqueeze(0), Unary(-3, 3)),
+        Row("BroadcastTo", x => x[0].BroadcastTo([2, .. x[0].Shape]), Unary(-3, 3)),
+        Row("Narrow", x => x[0].Narrow(-1, x[0].Shape[^1] / 2, (x[0].Shape[^1] + 1) / 2), Unary(-3, 3, minRank: 1)),
+        Row("Slice", x => x[0].Slice(-1, -x[0].Shape[^1] + (x[0].Shape[^1] > 1 ? 1 : 0), x[0].Shape[^1]), Unary(-3, 3, minRank: 1)),
+        Row("Concat", x => Tensor.Concat([x[0], x[0].Mul(2.0), x[0].Exp()], axis: -1), Unary(-3, 3, minRank: 1)),
+        Row("Stack", x => Tensor.Stack([x[0], x[0].Mul(-1.5)], axis: 0), Unary(-3, 3)),
+        Row("IndexSelect", x => x[0].IndexSelect(-1, [x[0].Shape[^1] - 1, 0, 0]), Unary(-3, 3, minRank: 1)),
+        Row("Gather", x => x[0].Gather(1, Enumerable.Range(0, x[0].Shape[0]).Select(i => i % x[0].Shape[1]).ToArray()), One(TensorOf(Shape(2, 2), Uniform(-3, 3)))),
+
+        // Reductions
+        Row("Sum all", x => x[0].Sum(), Unary(-3, 3), "Sum"),
+        Row("Sum axis keepDim", x => x[0].Sum(-1, keepDim: true), Unary(-3, 3, minRank: 1), "Sum"),
+        Row("Mean axes", x => x[0].Mean([0, -1]), Unary(-3, 3, minRank: 2), "Mean"),
+        Row("Max all", x => x[0].Max(), Unary(-3, 3), "Max"),
+        Row("Max axis", x => x[0].Max(0, keepDim: false), Unary(-3, 3, minRank: 1), "Max"),
+        Row("Min axis keepDim", x => x[0].Min(-1, keepDim: true), Unary(-3, 3, minRank: 1), "Min"),
+        Row("LogSumExp", x => x[0].LogSumExp([-1]), Unary(-3, 3, minRank: 1)),
+
+        // Vector activations
+        Row("Softmax", x => x[0].Softmax(), Unary(-3, 3, minRank: 1)),
+        Row("Softmax axis", x => x[0].Softmax(0), Unary(-3, 3, minRank: 1), "Softmax"),
+        Row("LogSoftmax", x => x[0].LogSoftmax(), Unary(-3, 3, minRank: 1)),
+        Row("LogSoftmax axis", x => x[0].LogSoftmax(0), Unary(-3, 3, minRank: 1), "LogSoftmax"),
+    ];
+
+    /// <summary>Public tensor methods that are deliberately not differentiable or that only create tensors.</summary>
+    public static readonly string[] NotDifferentiable =
+    [
+        "Eq", "Gt", "Lt", "Ge", "Le", "Sign", "ArgMax", "Detach", "Clone", "RequiresGrad", "ToArray", "ShapeArray", "Item", "MutableSpan",
+        "ToString", "ZeroGrad", "Backward", "Zeros", "Ones", "Full", "Scalar", "Arange", "FromArray", "RandomNormal",
+        "RandomUniform", "ZerosLike", "OnesLike", "get_Grad", "set_Grad", "get_At",
+    ];
+}
