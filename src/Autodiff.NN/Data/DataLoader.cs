@@ -1,0 +1,119 @@
+using System.Collections;
+
+namespace Autodiff.NN.Data;
+
+/// <summary>
+/// Hands out a <see cref="Dataset"/> in mini-batches <c>(X, Y)</c>, X of shape [B, D…] and Y the B labels, like
+/// PyTorch's <c>DataLoader</c>: each pass (epoch) visits every sample exactly once, in an order reshuffled per epoch.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>Order.</b> The order of epoch e is a fixed function of (seed, e) (see <see cref="Order(int)"/>), so a run
+/// repeats exactly. Each <c>foreach</c> over the loader starts the next epoch (0, 1, 2, …);
+/// <see cref="Epoch(int)"/> gives a chosen epoch's batches without advancing that count.
+/// </para>
+/// <para>
+/// <b>Buffers.</b> By default the batches of one pass share buffers: a batch stays valid until the next one is
+/// requested from the same enumerator, then its tensor and label array are overwritten. That is what a training
+/// step needs (forward, backward and update before the next batch) and it keeps an epoch free of allocations
+/// after the first batch. To keep batches (e.g. <c>loader.ToList()</c>), <c>Clone()</c> them or create the loader
+/// with <c>reuseBuffers: false</c>. Separate enumerations never share buffers, so two passes may run side by side.
+/// </para>
+/// </remarks>
+public sealed class DataLoader : IEnumerable<(Tensor<float> X, int[] Y)>
+{
+    private readonly int _seed;
+    private readonly bool _shuffle;
+    private readonly bool _reuseBuffers;
+    private int _nextEpoch;
+
+    /// <summary>Creates a loader over <paramref name="dataset"/>.</summary>
+    /// <param name="dataset">The samples.</param>
+    /// <param name="batchSize">Samples per batch, ≥ 1.</param>
+    /// <param name="shuffle">Whether to reshuffle every epoch; in data-set order when false.</param>
+    /// <param name="seed">The seed of the per-epoch shuffles.</param>
+    /// <param name="dropLast">Whether to leave out the last batch when it is smaller than <paramref name="batchSize"/>.</param>
+    /// <param name="reuseBuffers">Whether successive batches of a pass share their buffers (see remarks).</param>
+    public DataLoader(Dataset dataset, int batchSize, bool shuffle = true, int seed = 0, bool dropLast = false, bool reuseBuffers = true)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        Dataset = dataset;
+        BatchSize = batchSize;
+        DropLast = dropLast;
+        _shuffle = shuffle;
+        _seed = seed;
+        _reuseBuffers = reuseBuffers;
+    }
+
+    /// <summary>The data set the batches are drawn from.</summary>
+    public Dataset Dataset { get; }
+
+    /// <summary>Samples per batch (the last batch may be smaller unless <see cref="DropLast"/>).</summary>
+    public int BatchSize { get; }
+
+    /// <summary>Whether an incomplete last batch is left out.</summary>
+    public bool DropLast { get; }
+
+    /// <summary>Batches per epoch.</summary>
+    public int BatchCount => DropLast ? Dataset.Count / BatchSize : (Dataset.Count + BatchSize - 1) / BatchSize;
+
+    /// <summary>The epoch that the next <c>foreach</c> (or <see cref="GetEnumerator"/>) will run.</summary>
+    public int NextEpoch => Volatile.Read(ref _nextEpoch);
+
+    /// <summary>The order in which epoch <paramref name="epoch"/> visits the samples (the identity without shuffling).</summary>
+    /// <param name="epoch">The epoch, ≥ 0.</param>
+    public int[] Order(int epoch)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(epoch);
+        return _shuffle ? Permutations.Shuffled(Dataset.Count, _seed, epoch) : Enumerable.Range(0, Dataset.Count).ToArray();
+    }
+
+    /// <summary>The batches of epoch <paramref name="epoch"/>; does not change <see cref="NextEpoch"/>.</summary>
+    /// <param name="epoch">The epoch, ≥ 0.</param>
+    public IEnumerable<(Tensor<float> X, int[] Y)> Epoch(int epoch)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(epoch);
+        return Batches(epoch);
+    }
+
+    /// <summary>Starts the next epoch and enumerates its batches.</summary>
+    public IEnumerator<(Tensor<float> X, int[] Y)> GetEnumerator()
+        => Batches(Interlocked.Increment(ref _nextEpoch) - 1).GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    private IEnumerable<(Tensor<float> X, int[] Y)> Batches(int epoch)
+    {
+        int[] order = Order(epoch);
+        int[] shape = Dataset.Features.ShapeArray();
+        Tensor<float>? full = null;
+        int[]? fullLabels = null;
+        for (int start = 0; start < order.Length; start += BatchSize)
+        {
+            int count = Math.Min(BatchSize, order.Length - start);
+            if (count < BatchSize && DropLast)
+            {
+                yield break;
+            }
+
+            shape[0] = count;
+            Tensor<float> x;
+            int[] y;
+            if (count == BatchSize && _reuseBuffers)
+            {
+                x = full ??= Tensor.Zeros<float>(shape);
+                y = fullLabels ??= new int[count];
+            }
+            else
+            {
+                // The short last batch comes once per epoch, so it gets its own buffers.
+                x = Tensor.Zeros<float>(shape);
+                y = new int[count];
+            }
+
+            Dataset.Gather(order.AsSpan(start, count), x.MutableSpan(), y);
+            yield return (x, y);
+        }
+    }
+}
