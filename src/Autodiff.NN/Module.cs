@@ -1,0 +1,238 @@
+using System.Text;
+
+namespace Autodiff.NN;
+
+/// <summary>
+/// A part of a network that owns parameters and child modules (like <c>torch.nn.Module</c>): parameters are found
+/// by walking the module tree, named by their path ("0.weight", "fc1.bias"), and can be saved and restored as a
+/// state dict.
+/// </summary>
+/// <remarks>
+/// <para>
+/// A subclass lists what it owns explicitly, by overriding <see cref="OwnParameters"/> and <see cref="ChildModules"/>:
+/// no reflection, so nothing is found by accident and trimming cannot lose anything.
+/// </para>
+/// <para>
+/// Modules hold float32 parameters. A module (or parameter) reachable along two paths is visited once, under the
+/// first name, so an optimiser never updates a shared parameter twice.
+/// </para>
+/// </remarks>
+public abstract class Module
+{
+    /// <summary>Whether the module is in training mode (the default) rather than evaluation mode; see <see cref="Train"/>.</summary>
+    public bool IsTraining { get; private set; } = true;
+
+    /// <summary>The parameters this module itself owns (not those of its children), with their local names.</summary>
+    /// <remarks>Names must be non-empty, contain no '.', and be unique within the module.</remarks>
+    protected virtual IEnumerable<(string Name, Tensor<float> Parameter)> OwnParameters() => [];
+
+    /// <summary>The direct child modules, with their local names, in order.</summary>
+    /// <remarks>Names must be non-empty, contain no '.', and be unique within the module.</remarks>
+    protected virtual IEnumerable<(string Name, Module Module)> ChildModules() => [];
+
+    /// <summary>The direct child modules with their local names.</summary>
+    public IEnumerable<(string Name, Module Module)> NamedChildren() => ChildModules();
+
+    /// <summary>
+    /// This module (named "") and every module below it, depth first, each with its dotted path.
+    /// </summary>
+    public IReadOnlyList<(string Name, Module Module)> NamedModules()
+    {
+        var result = new List<(string, Module)>();
+        var seen = new HashSet<Module>(ReferenceEqualityComparer.Instance);
+        var pending = new Stack<(string Name, Module Module)>();
+        pending.Push(("", this));
+        while (pending.Count > 0)
+        {
+            (string name, Module module) = pending.Pop();
+            if (!seen.Add(module))
+            {
+                continue;
+            }
+
+            result.Add((name, module));
+            var children = new List<(string, Module)>();
+            foreach ((string childName, Module child) in module.ChildModules())
+            {
+                if (child is null)
+                {
+                    throw new InvalidOperationException($"{module.GetType().Name}: child module '{childName}' is null.");
+                }
+
+                children.Add((Join(name, CheckName(childName, module, "child module")), child));
+            }
+
+            // Pushed in reverse so that they pop in order: the walk is the pre-order a recursion would give.
+            for (int i = children.Count - 1; i >= 0; i--)
+            {
+                pending.Push(children[i]);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Every parameter of this module and its descendants, with its dotted path, in a stable order.</summary>
+    /// <exception cref="InvalidOperationException">Two parameters end up with the same name, or a name is malformed.</exception>
+    public IReadOnlyList<(string Name, Tensor<float> Parameter)> NamedParameters()
+    {
+        var result = new List<(string, Tensor<float>)>();
+        var seen = new HashSet<Tensor<float>>(ReferenceEqualityComparer.Instance);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach ((string prefix, Module module) in NamedModules())
+        {
+            foreach ((string local, Tensor<float> parameter) in module.OwnParameters())
+            {
+                if (parameter is null)
+                {
+                    throw new InvalidOperationException($"{module.GetType().Name}: parameter '{local}' is null.");
+                }
+
+                string name = Join(prefix, CheckName(local, module, "parameter"));
+                if (!names.Add(name))
+                {
+                    throw new InvalidOperationException($"{module.GetType().Name}: two parameters are named '{name}'.");
+                }
+
+                if (seen.Add(parameter))
+                {
+                    result.Add((name, parameter));
+                }
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Every parameter of this module and its descendants, in the order of <see cref="NamedParameters"/>.</summary>
+    public IReadOnlyList<Tensor<float>> Parameters() => NamedParameters().Select(p => p.Parameter).ToArray();
+
+    /// <summary>Zeroes the gradient of every parameter (keeping the buffers).</summary>
+    public void ZeroGrad()
+    {
+        foreach ((_, Tensor<float> parameter) in NamedParameters())
+        {
+            parameter.ZeroGrad();
+        }
+    }
+
+    /// <summary>
+    /// Puts this module and all its descendants in training mode (or evaluation mode when <paramref name="training"/>
+    /// is false); layers such as <see cref="Dropout"/> behave differently in the two.
+    /// </summary>
+    /// <param name="training">True for training mode.</param>
+    public void Train(bool training = true)
+    {
+        foreach ((_, Module module) in NamedModules())
+        {
+            module.IsTraining = training;
+        }
+    }
+
+    /// <summary>Puts this module and all its descendants in evaluation mode; the same as <c>Train(false)</c>.</summary>
+    public void Eval() => Train(false);
+
+    /// <summary>
+    /// A snapshot of every parameter by name, in the order of <see cref="NamedParameters"/>: the tensors are copies,
+    /// so later training does not change a saved state dict.
+    /// </summary>
+    public OrderedDictionary<string, Tensor<float>> StateDict()
+    {
+        var state = new OrderedDictionary<string, Tensor<float>>(StringComparer.Ordinal);
+        foreach ((string name, Tensor<float> parameter) in NamedParameters())
+        {
+            state.Add(name, parameter.Clone());
+        }
+
+        return state;
+    }
+
+    /// <summary>
+    /// Copies the values of <paramref name="stateDict"/> into the parameters of the same names, in place (so
+    /// optimisers holding the parameters keep working).
+    /// </summary>
+    /// <remarks>
+    /// Nothing is copied unless the whole dict is accepted. A tensor whose shape differs from its parameter's is
+    /// always an error; keys missing from the dict, or in it but not in the model, are errors only when
+    /// <paramref name="strict"/> (as PyTorch's <c>load_state_dict</c>).
+    /// </remarks>
+    /// <param name="stateDict">Parameter values by name, as made by <see cref="StateDict"/>.</param>
+    /// <param name="strict">Require the keys to match the model's exactly.</param>
+    /// <returns>The keys that were missing and unexpected (both empty after a strict load).</returns>
+    /// <exception cref="ArgumentException">Names every missing, unexpected and mis-shaped key, with the shapes.</exception>
+    public LoadStateDictResult LoadStateDict(IReadOnlyDictionary<string, Tensor<float>> stateDict, bool strict = true)
+    {
+        ArgumentNullException.ThrowIfNull(stateDict);
+        IReadOnlyList<(string Name, Tensor<float> Parameter)> parameters = NamedParameters();
+        var known = new HashSet<string>(parameters.Select(p => p.Name), StringComparer.Ordinal);
+        var missing = new List<string>();
+        var mismatched = new List<string>();
+        foreach ((string name, Tensor<float> parameter) in parameters)
+        {
+            if (!stateDict.TryGetValue(name, out Tensor<float>? value))
+            {
+                missing.Add(name);
+            }
+            else if (value is null || !value.Shape.SequenceEqual(parameter.Shape))
+            {
+                string shape = value is null ? "null" : Functional.Format(value.Shape);
+                mismatched.Add($"{name}: model {Functional.Format(parameter.Shape)}, state dict {shape}");
+            }
+        }
+
+        var unexpected = stateDict.Keys.Where(k => !known.Contains(k)).ToList();
+        if (mismatched.Count > 0 || (strict && (missing.Count > 0 || unexpected.Count > 0)))
+        {
+            var message = new StringBuilder($"LoadStateDict: the state dict does not fit {GetType().Name}:");
+            if (strict && missing.Count > 0)
+            {
+                var shapes = parameters.Where(p => missing.Contains(p.Name)).Select(p => $"{p.Name} {Functional.Format(p.Parameter.Shape)}");
+                message.Append("\n  missing keys: ").AppendJoin(", ", shapes);
+            }
+
+            if (strict && unexpected.Count > 0)
+            {
+                message.Append("\n  unexpected keys: ").AppendJoin(", ", unexpected.Select(k => $"{k} {(stateDict[k] is { } t ? Functional.Format(t.Shape) : "null")}"));
+            }
+
+            if (mismatched.Count > 0)
+            {
+                message.Append("\n  shape mismatch: ").AppendJoin("; ", mismatched);
+            }
+
+            throw new ArgumentException(message.ToString(), nameof(stateDict));
+        }
+
+        foreach ((string name, Tensor<float> parameter) in parameters)
+        {
+            if (stateDict.TryGetValue(name, out Tensor<float>? value))
+            {
+                value!.Span.CopyTo(parameter.MutableSpan());
+            }
+        }
+
+        return new LoadStateDictResult(missing, unexpected);
+    }
+
+    private static string Join(string prefix, string name) => prefix.Length == 0 ? name : prefix + "." + name;
+
+    private static string CheckName(string name, Module owner, string what)
+    {
+        if (string.IsNullOrEmpty(name) || name.Contains('.', StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"{owner.GetType().Name}: a {what} name must be non-empty and contain no '.', got '{name}'.");
+        }
+
+        return name;
+    }
+}
+
+/// <summary>A module with a typed forward pass (like TorchSharp's <c>Module&lt;T, TResult&gt;</c>).</summary>
+/// <typeparam name="TIn">The input, usually <c>Tensor&lt;float&gt;</c>.</typeparam>
+/// <typeparam name="TOut">The output, usually <c>Tensor&lt;float&gt;</c>.</typeparam>
+public abstract class Module<TIn, TOut> : Module
+{
+    /// <summary>Computes the module's output; recorded on the current tape when parameters or input require grad.</summary>
+    /// <param name="input">The input.</param>
+    public abstract TOut Forward(TIn input);
+}

@@ -1,0 +1,69 @@
+using System.Globalization;
+using System.Text;
+
+namespace Autodiff.NN;
+
+/// <summary>
+/// Modules applied one after another, the output of each the input of the next (PyTorch's <c>nn.Sequential</c>);
+/// the children are named by their index, so parameters are "0.weight", "0.bias", "2.weight", ….
+/// </summary>
+public sealed class Sequential : Module<Tensor<float>, Tensor<float>>
+{
+    private readonly List<Module<Tensor<float>, Tensor<float>>> _modules = [];
+
+    /// <summary>Creates the chain from <paramref name="modules"/>, in order.</summary>
+    /// <param name="modules">The modules.</param>
+    public Sequential(params IEnumerable<Module<Tensor<float>, Tensor<float>>> modules)
+    {
+        ArgumentNullException.ThrowIfNull(modules);
+        foreach (Module<Tensor<float>, Tensor<float>> module in modules)
+        {
+            Add(module);
+        }
+    }
+
+    /// <summary>The number of modules.</summary>
+    public int Count => _modules.Count;
+
+    /// <summary>The module at <paramref name="index"/>.</summary>
+    /// <param name="index">The position, from 0.</param>
+    public Module<Tensor<float>, Tensor<float>> this[int index] => _modules[index];
+
+    /// <summary>Appends a module (named by its index) and returns this, so that calls can be chained.</summary>
+    /// <param name="module">The module.</param>
+    public Sequential Add(Module<Tensor<float>, Tensor<float>> module)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        _modules.Add(module);
+        return this;
+    }
+
+    /// <inheritdoc/>
+    protected override IEnumerable<(string Name, Module Module)> ChildModules()
+        => _modules.Select((m, i) => (i.ToString(CultureInfo.InvariantCulture), (Module)m));
+
+    /// <summary>Runs the modules in order; with none, returns the input.</summary>
+    /// <param name="input">The input of the first module.</param>
+    public override Tensor<float> Forward(Tensor<float> input)
+    {
+        Tensor<float> x = input;
+        foreach (Module<Tensor<float>, Tensor<float>> module in _modules)
+        {
+            x = module.Forward(x);
+        }
+
+        return x;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString()
+    {
+        var text = new StringBuilder("Sequential(");
+        for (int i = 0; i < _modules.Count; i++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"\n  ({i}): {_modules[i]}");
+        }
+
+        return text.Append(_modules.Count > 0 ? "\n)" : ")").ToString();
+    }
+}
