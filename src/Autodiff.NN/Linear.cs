@@ -99,17 +99,17 @@ public static partial class Functional
             throw new ArgumentException($"Linear: bias of shape {Format(bias.Shape)} does not fit weight of shape {Format(weight.Shape)} (needs [{outFeatures}]).", nameof(bias));
         }
 
+        // x·Wᵀ with W read transposed in place by GEMM; batch axes are folded into one and unfolded after.
         Tensor<T> y;
-        if (input.Rank <= 2)
+        if (input.Rank == 2)
         {
-            y = input.MatMul(weight.Transpose());
+            y = input.MatMulTransposed(weight);
         }
         else
         {
-            // MatMul takes at most 3 dimensions: fold every batch axis into one and unfold the result.
             int[] shape = input.ShapeArray();
             shape[^1] = outFeatures;
-            y = input.Reshape([-1, inFeatures]).MatMul(weight.Transpose()).Reshape(shape);
+            y = input.Reshape([-1, inFeatures]).MatMulTransposed(weight).Reshape(shape);
         }
 
         return bias is null ? y : y.Add(bias);

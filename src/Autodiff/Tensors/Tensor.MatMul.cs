@@ -99,6 +99,51 @@ public sealed partial class Tensor<T>
         }, file, line, this, other);
     }
 
+    /// <summary>
+    /// x·otherᵀ for matrices x [m, k] and other [n, k] — the product of a linear layer with its [out, in] weight —
+    /// without materialising the transpose: GEMM reads <paramref name="other"/> transposed in place, forwards and
+    /// backwards.
+    /// </summary>
+    /// <remarks>Backward: dx = G·other, dother = Gᵀ·x.</remarks>
+    /// <param name="other">The right operand, stored [n, k].</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Tensor<T> MatMulTransposed(Tensor<T> other, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (Rank != 2 || other.Rank != 2 || _shape[1] != other._shape[1])
+        {
+            Shapes.Throw(nameof(MatMulTransposed), $"{Shapes.Format(_shape)} × {Shapes.Format(other._shape)}ᵀ: needs matrices [m, k] and [n, k].", file, line);
+        }
+
+        int m = _shape[0], k = _shape[1], n = other._shape[0];
+        var data = Tensor.Uninitialized<T>(m * n);
+        Gemm(Data, false, other.Data, true, data, m, n, k, false);
+        var y = new Tensor<T>(data, [m, n]);
+        Tensor<T> a = this;
+        return Autograd.Record(nameof(MatMulTransposed), y, g =>
+        {
+            if (Autograd.IsRecording)
+            {
+                return [g.MatMul(other), g.Transpose().MatMul(a)];
+            }
+
+            Tensor<T>? da = a.GradRequired ? new(Tensor.Uninitialized<T>(m * k), [m, k]) : null;
+            Tensor<T>? db = other.GradRequired ? new(Tensor.Uninitialized<T>(n * k), [n, k]) : null;
+            if (da is not null)
+            {
+                Gemm(g.Data, false, other.Data, false, da.Data, m, k, n, false);
+            }
+
+            if (db is not null)
+            {
+                Gemm(g.Data, true, a.Data, false, db.Data, n, k, m, false);
+            }
+
+            return [da, db];
+        }, file, line, this, other);
+    }
+
     private static ReadOnlySpan<T> Matrix(T[] data, int batches, int i, int size) => data.AsSpan(batches == 1 ? 0 : i * size, size);
 
     private static Span<T> MatrixOut(T[] data, int batches, int i, int size) => data.AsSpan(batches == 1 ? 0 : i * size, size);

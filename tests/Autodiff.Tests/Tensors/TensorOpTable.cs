@@ -95,6 +95,13 @@ public static class TensorOpTable
 
         // Linear algebra
         Row("MatMul", x => x[0].MatMul(x[1]), MatMulOperands()),
+        Row("MatMulTransposed", x => x[0].MatMulTransposed(x[1]),
+            from m in Gen.Choose(1, 5)
+            from k in Gen.Choose(1, 5)
+            from n in Gen.Choose(1, 5)
+            from a in TensorOf([m, k], Uniform(-2, 2))
+            from b in TensorOf([n, k], Uniform(-2, 2))
+            select new[] { a, b }),
         Row("Transpose", x => x[0].Transpose(), Unary(-3, 3, minRank: 2)),
         Row("Permute", x => x[0].Permute(Enumerable.Range(0, x[0].Rank).Reverse().ToArray()), Unary(-3, 3, minRank: 1)),
 
