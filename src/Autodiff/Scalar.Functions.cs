@@ -13,11 +13,13 @@ public readonly partial struct Scalar
     /// <param name="p">The constant exponent.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Pow(Scalar x, double p, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        double v = x.Read(nameof(Pow));
+        Tape tape = Autodiff.Tape.Of(x, nameof(Pow));
+        double v = x.Data;
         double dx = p == 0.0 ? 0.0 : p * Math.Pow(v, p - 1.0);
-        return x.Tape!.Push(ScalarOp.Pow, Math.Pow(v, p), x.Index, dx, file, line);
+        return tape.Push(ScalarOp.Pow, Math.Pow(v, p), x.Index, dx, file, line);
     }
 
     /// <summary>aᵇ for a variable exponent.</summary>
@@ -29,10 +31,11 @@ public readonly partial struct Scalar
     /// <param name="b">The exponent.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Pow(Scalar a, Scalar b, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Common(a, b, nameof(Pow));
-        double av = tape.ValueAt(a.Index), bv = tape.ValueAt(b.Index);
+        double av = a.Data, bv = b.Data;
         double y = Math.Pow(av, bv);
         double da = bv == 0.0 ? 0.0 : bv * Math.Pow(av, bv - 1.0);
         double db = av == 0.0 && bv >= 0.0 ? 0.0 : y * Math.Log(av);
@@ -45,12 +48,14 @@ public readonly partial struct Scalar
     /// <param name="b">The exponent.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Pow(double c, Scalar b, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        double bv = b.Read(nameof(Pow));
+        Tape tape = Autodiff.Tape.Of(b, nameof(Pow));
+        double bv = b.Data;
         double y = Math.Pow(c, bv);
         double db = c == 0.0 && bv >= 0.0 ? 0.0 : y * Math.Log(c);
-        return b.Tape!.Push(ScalarOp.Pow, y, b.Index, db, file, line);
+        return tape.Push(ScalarOp.Pow, y, b.Index, db, file, line);
     }
 
     /// <summary>eˣ.</summary>
@@ -58,10 +63,12 @@ public readonly partial struct Scalar
     /// <param name="x">The argument.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Exp(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        double y = Math.Exp(x.Read(nameof(Exp)));
-        return x.Tape!.Push(ScalarOp.Exp, y, x.Index, y, file, line);
+        Tape tape = Autodiff.Tape.Of(x, nameof(Exp));
+        double y = Math.Exp(x.Data);
+        return tape.Push(ScalarOp.Exp, y, x.Index, y, file, line);
     }
 
     /// <summary>ln x (NaN for x &lt; 0, −∞ at 0, as IEEE 754 says).</summary>
@@ -69,10 +76,12 @@ public readonly partial struct Scalar
     /// <param name="x">The argument.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Log(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        double v = x.Read(nameof(Log));
-        return x.Tape!.Push(ScalarOp.Log, Math.Log(v), x.Index, 1.0 / v, file, line);
+        Tape tape = Autodiff.Tape.Of(x, nameof(Log));
+        double v = x.Data;
+        return tape.Push(ScalarOp.Log, Math.Log(v), x.Index, 1.0 / v, file, line);
     }
 
     /// <summary>√x.</summary>
@@ -80,10 +89,12 @@ public readonly partial struct Scalar
     /// <param name="x">The argument.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Sqrt(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        double y = Math.Sqrt(x.Read(nameof(Sqrt)));
-        return x.Tape!.Push(ScalarOp.Sqrt, y, x.Index, 0.5 / y, file, line);
+        Tape tape = Autodiff.Tape.Of(x, nameof(Sqrt));
+        double y = Math.Sqrt(x.Data);
+        return tape.Push(ScalarOp.Sqrt, y, x.Index, 0.5 / y, file, line);
     }
 
     /// <summary>sin x.</summary>
@@ -91,10 +102,12 @@ public readonly partial struct Scalar
     /// <param name="x">The argument (radians).</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Sin(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        (double sin, double cos) = Math.SinCos(x.Read(nameof(Sin)));
-        return x.Tape!.Push(ScalarOp.Sin, sin, x.Index, cos, file, line);
+        Tape tape = Autodiff.Tape.Of(x, nameof(Sin));
+        (double sin, double cos) = Math.SinCos(x.Data);
+        return tape.Push(ScalarOp.Sin, sin, x.Index, cos, file, line);
     }
 
     /// <summary>cos x.</summary>
@@ -102,10 +115,12 @@ public readonly partial struct Scalar
     /// <param name="x">The argument (radians).</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Cos(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        (double sin, double cos) = Math.SinCos(x.Read(nameof(Cos)));
-        return x.Tape!.Push(ScalarOp.Cos, cos, x.Index, -sin, file, line);
+        Tape tape = Autodiff.Tape.Of(x, nameof(Cos));
+        (double sin, double cos) = Math.SinCos(x.Data);
+        return tape.Push(ScalarOp.Cos, cos, x.Index, -sin, file, line);
     }
 
     /// <summary>tan x.</summary>
@@ -113,10 +128,12 @@ public readonly partial struct Scalar
     /// <param name="x">The argument (radians).</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Tan(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        double y = Math.Tan(x.Read(nameof(Tan)));
-        return x.Tape!.Push(ScalarOp.Tan, y, x.Index, 1.0 + (y * y), file, line);
+        Tape tape = Autodiff.Tape.Of(x, nameof(Tan));
+        double y = Math.Tan(x.Data);
+        return tape.Push(ScalarOp.Tan, y, x.Index, 1.0 + (y * y), file, line);
     }
 
     /// <summary>tanh x.</summary>
@@ -124,10 +141,12 @@ public readonly partial struct Scalar
     /// <param name="x">The argument.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Tanh(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        double y = Math.Tanh(x.Read(nameof(Tanh)));
-        return x.Tape!.Push(ScalarOp.Tanh, y, x.Index, 1.0 - (y * y), file, line);
+        Tape tape = Autodiff.Tape.Of(x, nameof(Tanh));
+        double y = Math.Tanh(x.Data);
+        return tape.Push(ScalarOp.Tanh, y, x.Index, 1.0 - (y * y), file, line);
     }
 
     /// <summary>The logistic function σ(x) = 1 / (1 + e⁻ˣ).</summary>
@@ -135,10 +154,12 @@ public readonly partial struct Scalar
     /// <param name="x">The argument.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Sigmoid(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        double y = Logistic(x.Read(nameof(Sigmoid)));
-        return x.Tape!.Push(ScalarOp.Sigmoid, y, x.Index, y * (1.0 - y), file, line);
+        Tape tape = Autodiff.Tape.Of(x, nameof(Sigmoid));
+        double y = Logistic(x.Data);
+        return tape.Push(ScalarOp.Sigmoid, y, x.Index, y * (1.0 - y), file, line);
     }
 
     /// <summary>The rectifier max(x, 0).</summary>
@@ -146,10 +167,12 @@ public readonly partial struct Scalar
     /// <param name="x">The argument.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Relu(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        double v = x.Read(nameof(Relu));
-        return x.Tape!.Push(ScalarOp.Relu, v > 0.0 ? v : 0.0, x.Index, v > 0.0 ? 1.0 : 0.0, file, line);
+        Tape tape = Autodiff.Tape.Of(x, nameof(Relu));
+        double v = x.Data;
+        return tape.Push(ScalarOp.Relu, v > 0.0 ? v : 0.0, x.Index, v > 0.0 ? 1.0 : 0.0, file, line);
     }
 
     /// <summary>Leaky rectifier: x for x &gt; 0, slope·x otherwise.</summary>
@@ -158,10 +181,12 @@ public readonly partial struct Scalar
     /// <param name="slope">The slope for x ≤ 0 (PyTorch's default 0.01).</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar LeakyRelu(Scalar x, double slope = 0.01, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        double v = x.Read(nameof(LeakyRelu));
-        return x.Tape!.Push(ScalarOp.LeakyRelu, v > 0.0 ? v : slope * v, x.Index, v > 0.0 ? 1.0 : slope, file, line);
+        Tape tape = Autodiff.Tape.Of(x, nameof(LeakyRelu));
+        double v = x.Data;
+        return tape.Push(ScalarOp.LeakyRelu, v > 0.0 ? v : slope * v, x.Index, v > 0.0 ? 1.0 : slope, file, line);
     }
 
     /// <summary>|x|.</summary>
@@ -169,11 +194,13 @@ public readonly partial struct Scalar
     /// <param name="x">The argument.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Abs(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        double v = x.Read(nameof(Abs));
+        Tape tape = Autodiff.Tape.Of(x, nameof(Abs));
+        double v = x.Data;
         double sign = v > 0.0 ? 1.0 : v < 0.0 ? -1.0 : 0.0;
-        return x.Tape!.Push(ScalarOp.Abs, Math.Abs(v), x.Index, sign, file, line);
+        return tape.Push(ScalarOp.Abs, Math.Abs(v), x.Index, sign, file, line);
     }
 
     /// <summary>The larger of two scalars.</summary>
@@ -182,10 +209,11 @@ public readonly partial struct Scalar
     /// <param name="b">The other operand.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Max(Scalar a, Scalar b, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Common(a, b, nameof(Max));
-        double av = tape.ValueAt(a.Index), bv = tape.ValueAt(b.Index);
+        double av = a.Data, bv = b.Data;
         (double da, double db) = av > bv ? (1.0, 0.0) : av < bv ? (0.0, 1.0) : (0.5, 0.5);
         return tape.Push(ScalarOp.Max, Math.Max(av, bv), a.Index, da, b.Index, db, file, line);
     }
@@ -196,10 +224,11 @@ public readonly partial struct Scalar
     /// <param name="b">The other operand.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Min(Scalar a, Scalar b, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Common(a, b, nameof(Min));
-        double av = tape.ValueAt(a.Index), bv = tape.ValueAt(b.Index);
+        double av = a.Data, bv = b.Data;
         (double da, double db) = av < bv ? (1.0, 0.0) : av > bv ? (0.0, 1.0) : (0.5, 0.5);
         return tape.Push(ScalarOp.Min, Math.Min(av, bv), a.Index, da, b.Index, db, file, line);
     }
@@ -212,11 +241,13 @@ public readonly partial struct Scalar
     /// <param name="x">The argument.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Softplus(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        double v = x.Read(nameof(Softplus));
+        Tape tape = Autodiff.Tape.Of(x, nameof(Softplus));
+        double v = x.Data;
         double y = Math.Max(v, 0.0) + SpecialFunctions.Log1p(Math.Exp(-Math.Abs(v)));
-        return x.Tape!.Push(ScalarOp.Softplus, y, x.Index, Logistic(v), file, line);
+        return tape.Push(ScalarOp.Softplus, y, x.Index, Logistic(v), file, line);
     }
 
     /// <summary>The exact Gaussian error linear unit GELU(x) = x·Φ(x), Φ the standard normal CDF.</summary>
@@ -224,11 +255,13 @@ public readonly partial struct Scalar
     /// <param name="x">The argument.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Gelu(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        double v = x.Read(nameof(Gelu));
+        Tape tape = Autodiff.Tape.Of(x, nameof(Gelu));
+        double v = x.Data;
         double cdf = SpecialFunctions.NormalCdf(v);
-        return x.Tape!.Push(ScalarOp.Gelu, v * cdf, x.Index, cdf + (v * SpecialFunctions.NormalPdf(v)), file, line);
+        return tape.Push(ScalarOp.Gelu, v * cdf, x.Index, cdf + (v * SpecialFunctions.NormalPdf(v)), file, line);
     }
 
     /// <summary>σ(x) in the form that cannot overflow: e^−x is only taken for x ≥ 0.</summary>

@@ -4,8 +4,8 @@ using System.Runtime.CompilerServices;
 namespace Autodiff;
 
 /// <summary>
-/// A double-precision value recorded on a <see cref="Tape"/>. A small handle (tape, slot): recording an operation
-/// allocates nothing on the heap.
+/// A double-precision value recorded on a <see cref="Tape"/>. A small handle (tape, slot, value): recording an
+/// operation allocates nothing on the heap.
 /// </summary>
 /// <remarks>
 /// Operators (<c>+ − · / −x</c>) cannot take caller-info parameters in C#, so their entries carry no source line;
@@ -14,38 +14,39 @@ namespace Autodiff;
 /// </remarks>
 public readonly partial struct Scalar : IEquatable<Scalar>
 {
+    // Every operation is [AggressiveInlining]. Inlined, its caller-info arguments are constants (Tape.Push keeps one
+    // branch and stores the file name without a GC write barrier), and a chain of operations keeps its values in
+    // registers. The handle carries its value (Data) for the same reason: reading it back from the tape put a store
+    // and a load between every two operations of a chain (the chain benchmark's forward pass took 1.25× as long).
     internal Tape? Tape { get; }
 
     internal int Index { get; }
 
     internal int Generation { get; }
 
-    internal Scalar(Tape tape, int index, int generation)
+    /// <summary>The value as recorded, without validating the handle: read it after Tape.Of or Tape.Common.</summary>
+    internal double Data { get; }
+
+    internal Scalar(Tape tape, int index, int generation, double data)
     {
         Tape = tape;
         Index = index;
         Generation = generation;
+        Data = data;
     }
 
     /// <summary>The value computed in the forward pass.</summary>
-    public double Value => Read(nameof(Value));
+    public double Value
+    {
+        get
+        {
+            _ = Autodiff.Tape.Of(this, nameof(Value));
+            return Data;
+        }
+    }
 
     /// <summary>The slot of this scalar on its tape, as shown by <see cref="Tape.ToString"/>.</summary>
     public int Id => Index;
-
-    /// <summary>Validates the handle and returns its value; <paramref name="op"/> names the caller in errors.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal double Read(string op)
-    {
-        Tape? tape = Tape;
-        if (tape is null)
-        {
-            Autodiff.Tape.ThrowInvalid(this, op);
-        }
-
-        tape.Validate(this, op);
-        return tape.ValueAt(Index);
-    }
 
     // ---- a + b ------------------------------------------------------------------------------------------
 
@@ -54,11 +55,11 @@ public readonly partial struct Scalar : IEquatable<Scalar>
     /// <param name="b">The right operand.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Add(Scalar a, Scalar b, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Common(a, b, nameof(Add));
-        double y = tape.ValueAt(a.Index) + tape.ValueAt(b.Index);
-        return tape.Push(ScalarOp.Add, y, a.Index, 1.0, b.Index, 1.0, file, line);   // ∂/∂a = 1, ∂/∂b = 1
+        return tape.Push(ScalarOp.Add, a.Data + b.Data, a.Index, 1.0, b.Index, 1.0, file, line);   // ∂/∂a = 1, ∂/∂b = 1
     }
 
     /// <summary>a + c for a constant c, recording the caller's source line.</summary>
@@ -66,8 +67,12 @@ public readonly partial struct Scalar : IEquatable<Scalar>
     /// <param name="c">The constant.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Add(Scalar a, double c, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
-        => a.Tape!.Push(ScalarOp.Add, a.Read(nameof(Add)) + c, a.Index, 1.0, file, line);
+    {
+        Tape tape = Autodiff.Tape.Of(a, nameof(Add));
+        return tape.Push(ScalarOp.Add, a.Data + c, a.Index, 1.0, file, line);   // ∂/∂a = 1
+    }
 
     /// <summary>a + b.</summary>
     /// <param name="a">The left operand.</param>
@@ -91,11 +96,11 @@ public readonly partial struct Scalar : IEquatable<Scalar>
     /// <param name="b">The right operand.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Subtract(Scalar a, Scalar b, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Common(a, b, nameof(Subtract));
-        double y = tape.ValueAt(a.Index) - tape.ValueAt(b.Index);
-        return tape.Push(ScalarOp.Subtract, y, a.Index, 1.0, b.Index, -1.0, file, line);   // ∂/∂a = 1, ∂/∂b = −1
+        return tape.Push(ScalarOp.Subtract, a.Data - b.Data, a.Index, 1.0, b.Index, -1.0, file, line);   // ∂/∂a = 1, ∂/∂b = −1
     }
 
     /// <summary>a − c for a constant c, recording the caller's source line.</summary>
@@ -103,16 +108,24 @@ public readonly partial struct Scalar : IEquatable<Scalar>
     /// <param name="c">The constant.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Subtract(Scalar a, double c, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
-        => a.Tape!.Push(ScalarOp.Subtract, a.Read(nameof(Subtract)) - c, a.Index, 1.0, file, line);
+    {
+        Tape tape = Autodiff.Tape.Of(a, nameof(Subtract));
+        return tape.Push(ScalarOp.Subtract, a.Data - c, a.Index, 1.0, file, line);   // ∂/∂a = 1
+    }
 
     /// <summary>c − a for a constant c, recording the caller's source line.</summary>
     /// <param name="c">The constant.</param>
     /// <param name="a">The scalar.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Subtract(double c, Scalar a, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
-        => a.Tape!.Push(ScalarOp.Subtract, c - a.Read(nameof(Subtract)), a.Index, -1.0, file, line);
+    {
+        Tape tape = Autodiff.Tape.Of(a, nameof(Subtract));
+        return tape.Push(ScalarOp.Subtract, c - a.Data, a.Index, -1.0, file, line);   // ∂/∂a = −1
+    }
 
     /// <summary>a − b.</summary>
     /// <param name="a">The left operand.</param>
@@ -136,11 +149,11 @@ public readonly partial struct Scalar : IEquatable<Scalar>
     /// <param name="b">The right operand.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Multiply(Scalar a, Scalar b, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Common(a, b, nameof(Multiply));
-        double av = tape.ValueAt(a.Index), bv = tape.ValueAt(b.Index);
-        return tape.Push(ScalarOp.Multiply, av * bv, a.Index, bv, b.Index, av, file, line);   // ∂/∂a = b, ∂/∂b = a
+        return tape.Push(ScalarOp.Multiply, a.Data * b.Data, a.Index, b.Data, b.Index, a.Data, file, line);   // ∂/∂a = b, ∂/∂b = a
     }
 
     /// <summary>a · c for a constant c, recording the caller's source line.</summary>
@@ -148,8 +161,12 @@ public readonly partial struct Scalar : IEquatable<Scalar>
     /// <param name="c">The constant.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Multiply(Scalar a, double c, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
-        => a.Tape!.Push(ScalarOp.Multiply, a.Read(nameof(Multiply)) * c, a.Index, c, file, line);
+    {
+        Tape tape = Autodiff.Tape.Of(a, nameof(Multiply));
+        return tape.Push(ScalarOp.Multiply, a.Data * c, a.Index, c, file, line);   // ∂/∂a = c
+    }
 
     /// <summary>a · b.</summary>
     /// <param name="a">The left operand.</param>
@@ -173,12 +190,12 @@ public readonly partial struct Scalar : IEquatable<Scalar>
     /// <param name="b">The denominator.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Divide(Scalar a, Scalar b, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Common(a, b, nameof(Divide));
-        double bv = tape.ValueAt(b.Index);
-        double y = tape.ValueAt(a.Index) / bv;
-        return tape.Push(ScalarOp.Divide, y, a.Index, 1.0 / bv, b.Index, -y / bv, file, line);   // ∂/∂a = 1/b, ∂/∂b = −a/b²
+        double y = a.Data / b.Data;
+        return tape.Push(ScalarOp.Divide, y, a.Index, 1.0 / b.Data, b.Index, -y / b.Data, file, line);   // ∂/∂a = 1/b, ∂/∂b = −a/b²
     }
 
     /// <summary>a / c for a constant c, recording the caller's source line.</summary>
@@ -186,19 +203,24 @@ public readonly partial struct Scalar : IEquatable<Scalar>
     /// <param name="c">The constant denominator.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Divide(Scalar a, double c, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
-        => a.Tape!.Push(ScalarOp.Divide, a.Read(nameof(Divide)) / c, a.Index, 1.0 / c, file, line);
+    {
+        Tape tape = Autodiff.Tape.Of(a, nameof(Divide));
+        return tape.Push(ScalarOp.Divide, a.Data / c, a.Index, 1.0 / c, file, line);   // ∂/∂a = 1/c
+    }
 
     /// <summary>c / a for a constant c, recording the caller's source line.</summary>
     /// <param name="c">The constant numerator.</param>
     /// <param name="a">The denominator.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Divide(double c, Scalar a, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        double av = a.Read(nameof(Divide));
-        double y = c / av;
-        return a.Tape!.Push(ScalarOp.Divide, y, a.Index, -y / av, file, line);   // d/da c/a = −c/a²
+        Tape tape = Autodiff.Tape.Of(a, nameof(Divide));
+        double y = c / a.Data;
+        return tape.Push(ScalarOp.Divide, y, a.Index, -y / a.Data, file, line);   // d/da c/a = −c/a²
     }
 
     /// <summary>a / b.</summary>
@@ -222,8 +244,12 @@ public readonly partial struct Scalar : IEquatable<Scalar>
     /// <param name="a">The scalar.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Negate(Scalar a, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
-        => a.Tape!.Push(ScalarOp.Negate, -a.Read(nameof(Negate)), a.Index, -1.0, file, line);
+    {
+        Tape tape = Autodiff.Tape.Of(a, nameof(Negate));
+        return tape.Push(ScalarOp.Negate, -a.Data, a.Index, -1.0, file, line);   // ∂/∂a = −1
+    }
 
     /// <summary>−a.</summary>
     /// <param name="a">The scalar.</param>
@@ -264,7 +290,7 @@ public readonly partial struct Scalar : IEquatable<Scalar>
         }
 
         return Tape.IsLive(this)
-            ? string.Create(CultureInfo.InvariantCulture, $"Scalar(#{Index} = {Tape.ValueAt(Index):R})")
+            ? string.Create(CultureInfo.InvariantCulture, $"Scalar(#{Index} = {Data:R})")
             : string.Create(CultureInfo.InvariantCulture, $"Scalar(#{Index}: invalid, its tape was reset or disposed)");
     }
 }

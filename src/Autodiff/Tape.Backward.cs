@@ -103,24 +103,33 @@ public sealed partial class Tape
 
     private void PrepareAdjoints(int last)
     {
-        if (_adjoints.Length < _values.Length)
+        if (_adjoints.Length < _entries.Length)
         {
-            _adjoints = new double[_values.Length];
+            _adjoints = new double[_entries.Length];
         }
 
         Array.Clear(_adjoints, 0, last + 1);
     }
 
     /// <summary>The reverse sweep: each entry pushes its adjoint to its inputs, scaled by the local partials.</summary>
+    /// <remarks>
+    /// The recording order is a topological order, so walking it backwards reaches every entry after all of its
+    /// consumers, with its adjoint complete. The loop is bound by latency, not arithmetic: an adjoint that one
+    /// iteration stores, the next often loads, and each such store-to-load round trip costs several cycles. An
+    /// operation's operands are usually the one or two entries just below it (in <c>sin(y)·a + y·b</c>, the +
+    /// follows its two products), so contributions to those two slots wait in registers instead.
+    /// </remarks>
     private void SweepFrom(int last)
     {
-        // Spans hoist the bounds checks out of the loop; the recording order is a topological order,
-        // so walking it backwards visits every node after all of its consumers.
         Span<double> adj = _adjoints.AsSpan(0, last + 1);
         ReadOnlySpan<Entry> entries = _entries.AsSpan(0, last + 1);
+        double next1 = 0.0, next2 = 0.0; // contributions not yet added to adj[i − 1] and adj[i − 2]
         for (int i = last; i > Sink; i--)
         {
-            double g = adj[i];
+            double g = adj[i] + next1;
+            adj[i] = g; // the complete adjoint, for the caller
+            next1 = next2;
+            next2 = 0.0;
             if (g == 0.0)
             {
                 // Not on a path to the output (or a zero adjoint): skipping keeps an infinite local
@@ -128,9 +137,33 @@ public sealed partial class Tape
                 continue;
             }
 
-            Entry e = entries[i];
-            adj[e.A] += e.PartialA * g;
-            adj[e.B] += e.PartialB * g;
+            ref readonly Entry e = ref entries[i];
+            double ga = e.PartialA * g, gb = e.PartialB * g;
+            if (e.A == i - 1)
+            {
+                next1 += ga;
+            }
+            else if (e.A == i - 2)
+            {
+                next2 += ga;
+            }
+            else
+            {
+                adj[e.A] += ga;
+            }
+
+            if (e.B == i - 1)
+            {
+                next1 += gb;
+            }
+            else if (e.B == i - 2)
+            {
+                next2 += gb;
+            }
+            else
+            {
+                adj[e.B] += gb;
+            }
         }
     }
 }

@@ -15,16 +15,15 @@ public sealed partial class Tape
         sb.Append(CultureInfo.InvariantCulture, $"Tape: {Count} entries{(_disposed ? " (disposed)" : "")}").AppendLine();
         for (int i = 1; i < _count; i++)
         {
-            SourceInfo source = _sources[i];
-            string label = source.Op switch
+            ScalarOp op = OpAt(i);
+            string label = op switch
             {
                 ScalarOp.Variable => _names is not null && _names.TryGetValue(i, out string? name) ? name : "",
                 ScalarOp.Constant => "",
                 _ => Inputs(i),
             };
-            string where = source.File is null ? "" : $"{Path.GetFileName(source.File)}:{source.Line}";
-            sb.Append(CultureInfo.InvariantCulture, $"{"#" + i,8}  {source.Op,-10} {label,-16} = {_values[i],-24:R} {where}")
-              .AppendLine();
+            string line = string.Create(CultureInfo.InvariantCulture, $"{"#" + i,8}  {op,-10} {label,-16} = {_values[i],-24:R} {Where(i)}");
+            sb.Append(line.TrimEnd(' ')).AppendLine(); // the columns are padded; an entry without a location ends early
         }
 
         if (_tensorNodes.Count > 0)
@@ -49,10 +48,10 @@ public sealed partial class Tape
         sb.AppendLine("  node [shape=box, fontname=\"monospace\"];");
         for (int i = 1; i < _count; i++)
         {
-            SourceInfo source = _sources[i];
+            ScalarOp op = OpAt(i);
             string name = _names is not null && _names.TryGetValue(i, out string? n) ? $" {n}" : "";
-            string shape = source.Op is ScalarOp.Variable or ScalarOp.Constant ? ", shape=ellipse" : "";
-            sb.Append(CultureInfo.InvariantCulture, $"  n{i} [label=\"#{i} {source.Op}{Escape(name)}\\n{_values[i]:G6}\"{shape}];").AppendLine();
+            string shape = op is ScalarOp.Variable or ScalarOp.Constant ? ", shape=ellipse" : "";
+            sb.Append(CultureInfo.InvariantCulture, $"  n{i} [label=\"#{i} {op}{Escape(name)}\\n{_values[i]:G6}\"{shape}];").AppendLine();
             Entry e = _entries[i];
             if (e.A != Sink)
             {
@@ -78,6 +77,12 @@ public sealed partial class Tape
         sb.AppendLine("}");
         return sb.ToString();
     }
+
+    private ScalarOp OpAt(int i) => (ScalarOp)(_ops[i] & ~HasLocation);
+
+    /// <summary>"File.cs:line" of an entry recorded with caller info, else empty.</summary>
+    private string Where(int i)
+        => (_ops[i] & HasLocation) == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(_locations[i].File)}:{_locations[i].Line}");
 
     private string Inputs(int i)
     {

@@ -21,11 +21,16 @@ namespace Autodiff.Kernels;
 /// </para>
 /// <para>
 /// Loops, outermost first: the work is cut into tasks along m (or along n when op(A) is the smaller operand,
-/// see <see cref="GemmDriver{T, TKernel}"/>); within a task, blocks of <c>Kc</c> of the shared dimension (so one
-/// <c>Kc</c>×<c>Nr</c> panel of B stays in L1), blocks of <c>Mc</c> rows (so the <c>Mc</c>×<c>Kc</c> block of A
-/// stays in L2), panels of <c>Nr</c> columns, and panels of <c>Mr</c> rows, each of which is one micro-kernel
-/// call. Tile and block sizes are per micro-kernel (<see cref="IGemmMicroKernel{T}"/>) and were chosen by
-/// measurement.
+/// see <see cref="GemmDriver{T, TKernel}"/>); within a task, passes of at most <c>Kc</c> over the shared
+/// dimension (so one <c>Kc</c>×<c>Nr</c> panel of B stays in L1), blocks of <c>Mc</c> rows (so the
+/// <c>Mc</c>×<c>Kc</c> block of A stays in L2), panels of <c>Nr</c> columns, and panels of <c>Mr</c> rows, each
+/// of which is one micro-kernel call. Tile and block sizes are per micro-kernel
+/// (<see cref="IGemmMicroKernel{T}"/>) and were chosen by measurement.
+/// </para>
+/// <para>
+/// Threads: with <c>maxThreads</c> above 1 and at least <see cref="GemmPlan.ParallelMinFlops"/> floating-point
+/// operations, the tasks are shared with helper threads from the pool, which claim them one at a time; smaller
+/// products stay on the calling thread, where waking a helper would cost as much as the product.
 /// </para>
 /// </remarks>
 internal static class Gemm

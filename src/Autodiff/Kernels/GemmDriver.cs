@@ -23,7 +23,7 @@ namespace Autodiff.Kernels;
 /// Threads cannot share a <see cref="Span{T}"/>, and without unsafe code there is no way to pin one. So only
 /// the calling thread reads A and B and writes C: it packs every piece into one pooled array, publishing them
 /// one by one, while the helper threads take tasks in order, wait for their piece and write their band into
-/// a pooled copy of C, which the calling thread copies back at the end (see <see cref="ParallelState"/>).
+/// a pooled copy of C, which the calling thread copies into C as they finish (see <see cref="ParallelState"/>).
 /// </para>
 /// </remarks>
 internal static partial class GemmDriver<T, TKernel>
@@ -233,6 +233,9 @@ internal readonly struct GemmPlan
     /// </summary>
     private const int TasksPerThread = 4;
 
+    /// <summary>The size of one column band's packed piece of B with one thread, in elements (128 KiB of floats).</summary>
+    private const int PieceElements = 32 * 1024;
+
     /// <summary>Gets the rows of C.</summary>
     public int M { get; init; }
 
@@ -294,9 +297,9 @@ internal readonly struct GemmPlan
         int size;
         if (threads == 1)
         {
-            // Row bands of Mc rows keep the packed A block in L2. Column bands may as well be the whole of n:
-            // the ComputeBlock loops already walk it Nr columns at a time.
-            size = alongN ? RoundUp(n, nr) : mc;
+            // Row bands of Mc rows keep the packed A block in L2. Column bands are sized the same way: about
+            // Mc·Kc·4 bytes of B, so that the piece just packed is still in L2 when the kernel reads it.
+            size = alongN ? Math.Min(RoundUp(n, nr), Math.Max(nr, PieceElements / k / nr * nr)) : mc;
         }
         else
         {

@@ -50,21 +50,17 @@ internal static partial class GemmDriver<T, TKernel>
         int k = operands.K;
         ref T source = ref MemoryMarshal.GetReference(operands.A);
         ref T panel = ref MemoryMarshal.GetReference(destination);
+        if (operands.TransposeA)
+        {
+            // A is stored k×m: op(A)[i.., p] is a contiguous run of row p, Mr values for each panel.
+            Gather(ref Unsafe.Add(ref source, i0), operands.M, ref panel, mr, rows, k);
+            return;
+        }
+
         for (int r = 0; r < rows; r += mr)
         {
-            int height = Math.Min(mr, rows - r);
-            int i = i0 + r;
-            if (operands.TransposeA)
-            {
-                // A is stored k×m: op(A)[i.., p] is a contiguous run of row p.
-                GatherRows(ref Unsafe.Add(ref source, i), operands.M, ref panel, mr, height, k);
-            }
-            else
-            {
-                // A is stored m×k: each of the panel's rows is contiguous and becomes a strided column.
-                Transpose(ref Unsafe.Add(ref source, (nint)i * k), k, ref panel, mr, height, k);
-            }
-
+            // A is stored m×k: each of the panel's rows is contiguous and becomes a strided column.
+            Transpose(ref Unsafe.Add(ref source, (nint)(i0 + r) * k), k, ref panel, mr, Math.Min(mr, rows - r), k);
             panel = ref Unsafe.Add(ref panel, (nint)mr * k);
         }
     }
@@ -79,64 +75,124 @@ internal static partial class GemmDriver<T, TKernel>
         int k = operands.K;
         ref T source = ref MemoryMarshal.GetReference(operands.B);
         ref T panel = ref MemoryMarshal.GetReference(destination);
+        if (!operands.TransposeB)
+        {
+            // B is stored k×n: op(B)[p, j..] is a contiguous run of row p, Nr values for each panel.
+            Gather(ref Unsafe.Add(ref source, j0), operands.N, ref panel, nr, cols, k);
+            return;
+        }
+
         for (int r = 0; r < cols; r += nr)
         {
-            int width = Math.Min(nr, cols - r);
-            int j = j0 + r;
-            if (operands.TransposeB)
-            {
-                // B is stored n×k: each of the panel's columns is a contiguous row of the stored B.
-                Transpose(ref Unsafe.Add(ref source, (nint)j * k), k, ref panel, nr, width, k);
-            }
-            else
-            {
-                // B is stored k×n: op(B)[p, j..] is a contiguous run of row p.
-                GatherRows(ref Unsafe.Add(ref source, j), operands.N, ref panel, nr, width, k);
-            }
-
+            // B is stored n×k: each of the panel's columns is a contiguous row of the stored B.
+            Transpose(ref Unsafe.Add(ref source, (nint)(j0 + r) * k), k, ref panel, nr, Math.Min(nr, cols - r), k);
             panel = ref Unsafe.Add(ref panel, (nint)nr * k);
         }
     }
 
     /// <summary>
-    /// Copies <paramref name="count"/> rows of <paramref name="used"/> contiguous values, <paramref name="stride"/>
-    /// apart in the source, to rows of <paramref name="width"/> values in the panel, zero-filling the rest.
+    /// Packs <paramref name="length"/> values from each of <paramref name="count"/> source rows,
+    /// <paramref name="stride"/> apart, into panels <paramref name="width"/> wide: values q·width to
+    /// q·width + width of row p go to group p of panel q, with zeros past <paramref name="length"/>.
     /// </summary>
-    private static void GatherRows(ref T source, nint stride, ref T panel, int width, int used, int count)
+    /// <remarks>
+    /// One source row at a time, spread over all the panels, rather than one panel at a time: each source row
+    /// is then read once, sequentially, where a panel at a time would come back to every cache line of the
+    /// source once per panel (a 64-byte line holds 16 floats, a panel row only 6 of them).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Gather(ref T source, nint stride, ref T panels, int width, int length, int count)
     {
-        // Rows are short (Mr or Nr values), too short for a call to memmove to pay off: copy with vectors.
+        int full = length / width;
+        nint panelLength = (nint)width * count;
         for (int p = 0; p < count; p++)
         {
             ref T from = ref Unsafe.Add(ref source, p * stride);
-            ref T to = ref Unsafe.Add(ref panel, (nint)p * width);
-            int q = 0;
-            if (Vector256.IsHardwareAccelerated)
+            ref T to = ref Unsafe.Add(ref panels, (nint)p * width);
+            for (int q = 0; q < full; q++)
             {
-                for (; q + Vector256<T>.Count <= used; q += Vector256<T>.Count)
-                {
-                    Vector256.LoadUnsafe(ref from, (nuint)q).StoreUnsafe(ref to, (nuint)q);
-                }
+                CopyRow(ref Unsafe.Add(ref from, q * width), ref Unsafe.Add(ref to, q * panelLength), width);
             }
+        }
 
-            if (Vector128.IsHardwareAccelerated)
-            {
-                for (; q + Vector128<T>.Count <= used; q += Vector128<T>.Count)
-                {
-                    Vector128.LoadUnsafe(ref from, (nuint)q).StoreUnsafe(ref to, (nuint)q);
-                }
-            }
+        int used = length - (full * width);
+        if (used == 0)
+        {
+            return;
+        }
 
-            for (; q < used; q++)
+        ref T edgeSource = ref Unsafe.Add(ref source, full * width);
+        ref T edgePanel = ref Unsafe.Add(ref panels, full * panelLength);
+        for (int p = 0; p < count; p++)
+        {
+            ref T from = ref Unsafe.Add(ref edgeSource, p * stride);
+            ref T to = ref Unsafe.Add(ref edgePanel, (nint)p * width);
+            for (int q = 0; q < width; q++)
             {
-                Unsafe.Add(ref to, q) = Unsafe.Add(ref from, q);
-            }
-
-            for (; q < width; q++)
-            {
-                Unsafe.Add(ref to, q) = T.Zero;
+                Unsafe.Add(ref to, q) = q < used ? Unsafe.Add(ref from, q) : T.Zero;
             }
         }
     }
+
+    /// <summary>
+    /// Copies <paramref name="width"/> values, one panel row, with the widest loads and stores that fit. It is
+    /// inlined where the width is the kernel's constant, so all but one branch fold away: this matters, because
+    /// a row is only 24 to 128 bytes and a generic loop costs more than the copy.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRow(ref T from, ref T to, int width)
+    {
+        ref byte source = ref Unsafe.As<T, byte>(ref from);
+        ref byte destination = ref Unsafe.As<T, byte>(ref to);
+        int bytes = width * Unsafe.SizeOf<T>();
+        if (Vector256.IsHardwareAccelerated && bytes % 32 == 0 && bytes <= 128)
+        {
+            // Nr = 16 floats or 8 doubles (64 bytes), 32 floats or 16 doubles (128 bytes).
+            Copy32(ref source, ref destination, 0);
+            if (bytes >= 64)
+            {
+                Copy32(ref source, ref destination, 32);
+            }
+
+            if (bytes >= 96)
+            {
+                Copy32(ref source, ref destination, 64);
+            }
+
+            if (bytes == 128)
+            {
+                Copy32(ref source, ref destination, 96);
+            }
+        }
+        else if (bytes == 16 || bytes == 24)
+        {
+            // Mr = 6 floats (16 + 8 bytes), and the scalar kernel's 4 floats.
+            Vector128.LoadUnsafe(ref source).StoreUnsafe(ref destination);
+            if (bytes == 24)
+            {
+                Unsafe.WriteUnaligned(
+                    ref Unsafe.Add(ref destination, 16), Unsafe.ReadUnaligned<long>(ref Unsafe.Add(ref source, 16)));
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated && bytes == 48)
+        {
+            // Mr = 6 doubles.
+            Copy32(ref source, ref destination, 0);
+            Vector128.LoadUnsafe(ref source, 32).StoreUnsafe(ref destination, 32);
+        }
+        else
+        {
+            for (int offset = 0; offset < bytes; offset += 4)
+            {
+                Unsafe.WriteUnaligned(
+                    ref Unsafe.Add(ref destination, offset), Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref source, offset)));
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Copy32(ref byte source, ref byte destination, nuint offset) =>
+        Vector256.LoadUnsafe(ref source, offset).StoreUnsafe(ref destination, offset);
 
     /// <summary>
     /// Transposes <paramref name="used"/> source rows of <paramref name="count"/> values, <paramref name="stride"/>
