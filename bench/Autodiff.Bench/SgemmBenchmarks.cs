@@ -21,7 +21,7 @@ namespace Autodiff.Bench;
 /// </para>
 /// </remarks>
 [MemoryDiagnoser]
-[MedianColumn]           // always shown: the GFLOP/s and ns/elem columns are computed from the median
+[MedianColumn]           // always shown: the GFLOP/s column is computed from the median
 [Config(typeof(GflopsConfig))]
 [WarmupCount(5)]         // enough for tiering: an iteration is ≥ 0.5 s, or one call at n = 1024
 [MinIterationCount(8)]
