@@ -70,7 +70,9 @@ public sealed partial class Tape : IDisposable
 
     /// <summary>
     /// Forgets every entry while keeping the storage for reuse. Scalars recorded before the reset become invalid:
-    /// using one afterwards throws <see cref="InvalidOperationException"/>.
+    /// using one afterwards throws <see cref="InvalidOperationException"/>. The memory of tensors computed while
+    /// this tape was recording (and of the gradients of its sweeps) is recycled for the next step: reading such a
+    /// tensor afterwards throws too, so read losses and metrics (or <c>Clone()</c> what must survive) first.
     /// </summary>
     public void Reset()
     {
@@ -79,6 +81,7 @@ public sealed partial class Tape : IDisposable
         _generation++;
         _names?.Clear();
         _tensorNodes.Clear();
+        RecycleBuffers();
     }
 
     /// <summary>Restores the tape that was current when this one was created. Scalars of this tape become invalid.</summary>

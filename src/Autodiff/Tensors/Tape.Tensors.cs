@@ -58,6 +58,7 @@ public sealed partial class Tape
         {
             // Without createGraph the rules run eagerly; with it they record, so the gradient is differentiable.
             using Autograd.GradModeScope mode = sink.CreateGraph ? default : Autograd.NoGrad();
+            using SweepScope sweeping = BeginSweep(); // the rules' temporaries are lent by this tape
             for (int i = last; i >= 0; i--)
             {
                 _tensorNodes[i].Propagate(sink);

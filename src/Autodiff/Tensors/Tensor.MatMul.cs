@@ -79,8 +79,8 @@ public sealed partial class Tensor<T>
             }
 
             // dA[ia] += G[i]·B[ib]ᵀ and dB[ib] += A[ia]ᵀ·G[i]; a broadcast operand accumulates over the batch.
-            Tensor<T>? da = a.GradRequired ? new(new T[a.Size], a._shape) : null;
-            Tensor<T>? db = b.GradRequired ? new(new T[b.Size], b._shape) : null;
+            Tensor<T>? da = a.GradRequired ? new(Tensor.Zeroed<T>(a.Size), a._shape) : null;
+            Tensor<T>? db = b.GradRequired ? new(Tensor.Zeroed<T>(b.Size), b._shape) : null;
             for (int i = 0; i < batch; i++)
             {
                 ReadOnlySpan<T> gi = g.Data.AsSpan(i * m * n, m * n);

@@ -33,7 +33,7 @@ public sealed partial class Tensor<T>
             Shapes.Throw(nameof(Reshape), $"cannot reshape {Shapes.Format(_shape)} ({Size} elements) to {Shapes.Format(shape)}.", file, line);
         }
 
-        var y = new Tensor<T>(Data, target);
+        var y = new Tensor<T>(this, target);
         return Autograd.Record(nameof(Reshape), y, g => [g.Reshape(_shape)], file, line, this);
     }
 
@@ -212,7 +212,7 @@ public sealed partial class Tensor<T>
         (int outer, int length, int inner) = Shapes.AroundAxis(_shape, axis);
         int[] shape = ShapeArray();
         shape[axis] = extent;
-        var data = new T[outer * extent * inner];
+        var data = Tensor.Zeroed<T>(outer * extent * inner);
         for (int o = 0; o < outer; o++)
         {
             Data.AsSpan(o * length * inner, length * inner).CopyTo(data.AsSpan(((o * extent) + start) * inner));
@@ -255,7 +255,7 @@ public sealed partial class Tensor<T>
         (int outer, int length, int inner) = Shapes.AroundAxis(_shape, axis);
         int[] shape = ShapeArray();
         shape[axis] = extent;
-        var data = new T[outer * extent * inner];
+        var data = Tensor.Zeroed<T>(outer * extent * inner);
         for (int o = 0; o < outer; o++)
         {
             for (int j = 0; j < length; j++)
@@ -310,7 +310,7 @@ public sealed partial class Tensor<T>
         (int outer, int k, int inner) = Shapes.AroundAxis(_shape, axis);
         int[] shape = ShapeArray();
         shape[axis] = extent;
-        var data = new T[outer * extent * inner];
+        var data = Tensor.Zeroed<T>(outer * extent * inner);
         for (int p = 0; p < index.Length; p++)
         {
             int o = p / (k * inner), i = p % inner;
@@ -373,7 +373,7 @@ public static partial class Tensor
         int[] shape = first.ShapeArray();
         shape[a] = total;
         (int outer, _, int inner) = Shapes.AroundAxis(shape, a);
-        var data = new T[Shapes.Size(shape)];
+        var data = Tensor.Zeroed<T>(Shapes.Size(shape));
         var starts = new int[tensors.Count];
         int start = 0;
         for (int t = 0; t < tensors.Count; t++)

@@ -31,14 +31,50 @@ public sealed partial class Tensor<T> : IFormattable
         }
     }
 
+    private readonly T[] _data;
+
+    // When _data was lent by a tape (see Tape.Buffers.cs): the tape and its recycle epoch at the time. The array
+    // goes back to the tape on its next Reset, after which reading this tensor would see another step's numbers.
+    private readonly Tape? _lender;
+    private readonly int _lentEpoch;
+
     internal Tensor(T[] data, int[] shape)
     {
-        Data = data;
+        _data = data;
         _shape = shape;
+        if (Tape.Lender is { } lender && lender.Buffers<T>().IsLent(data))
+        {
+            _lender = lender;
+            _lentEpoch = lender.RecycleEpoch;
+        }
+    }
+
+    /// <summary>A view of <paramref name="source"/>'s elements with another shape of the same size.</summary>
+    internal Tensor(Tensor<T> source, int[] shape)
+    {
+        _data = source.Data;
+        _shape = shape;
+        _lender = source._lender;
+        _lentEpoch = source._lentEpoch;
     }
 
     /// <summary>The elements in row-major order. Length = <see cref="Size"/>.</summary>
-    internal T[] Data { get; }
+    /// <exception cref="InvalidOperationException">The tape that lent the elements has been reset since.</exception>
+    internal T[] Data
+    {
+        get
+        {
+            if (_lender is not null && _lender.RecycleEpoch != _lentEpoch)
+            {
+                ThrowRecycled();
+            }
+
+            return _data;
+        }
+    }
+
+    /// <summary>Whether the elements live in an array lent by a tape until its next reset.</summary>
+    internal bool IsLent => _lender is not null;
 
     /// <summary>The node of the operation that made this tensor, when it was recorded on a tape.</summary>
     internal TensorNode<T>? Node { get; set; }
@@ -56,7 +92,7 @@ public sealed partial class Tensor<T> : IFormattable
     public int Rank => _shape.Length;
 
     /// <summary>The number of elements.</summary>
-    public int Size => Data.Length;
+    public int Size => _data.Length;
 
     /// <summary>The elements in row-major order, read-only.</summary>
     public ReadOnlySpan<T> Span => Data;
@@ -99,17 +135,27 @@ public sealed partial class Tensor<T> : IFormattable
     /// <summary>Sets <see cref="Grad"/> to zero, keeping its buffer (no allocation), as optimisers expect.</summary>
     public void ZeroGrad()
     {
-        if (Grad is not null)
+        if (Grad is { IsLent: true })
+        {
+            Grad = null; // a gradient recorded with createGraph lives in a tape's memory: drop it, do not write into it
+        }
+        else if (Grad is not null)
         {
             Array.Clear(Grad.Data);
         }
     }
 
     /// <summary>A tensor with the same data that is not tracked: gradients do not flow through it.</summary>
-    public Tensor<T> Detach() => new(Data, _shape);
+    /// <remarks>The data is shared, as in PyTorch; use <see cref="Clone"/> for a copy that outlives a <see cref="Tape.Reset"/>.</remarks>
+    public Tensor<T> Detach() => new(this, _shape);
 
     /// <summary>A deep copy with its own data, untracked.</summary>
     public Tensor<T> Clone() => new((T[])Data.Clone(), _shape);
+
+    private void ThrowRecycled() => throw new InvalidOperationException(
+        $"This tensor (shape {Shapes.Format(_shape)}{(Node is null ? "" : $", made by '{Node.Name}'{Shapes.Where(Node.File, Node.Line)}")}) was computed while a tape was recording, and that tape has been reset since: " +
+        "Reset() recycles the memory of everything computed on it for the next step. Read what you need before the reset " +
+        "(Item(), ToArray(), or Clone() for a tensor that outlives it).");
 
     /// <summary>The elements as a new array, in row-major order.</summary>
     public T[] ToArray() => (T[])Data.Clone();

@@ -152,8 +152,44 @@ public sealed class TensorAutogradTests
         using var tape = new Tape();
         Tensor<double> h = x.Exp();
         tape.Reset();
-        var ex = Assert.Throws<ArgumentException>(() => h.Mul(2.0));
-        Assert.That(ex!.Message, Does.Contain("Exp").And.Contain("reset"));
+        // Reset recycles h's memory for the next step, so any use of h, not only recording, is refused.
+        var ex = Assert.Throws<InvalidOperationException>(() => h.Mul(2.0));
+        Assert.That(ex!.Message, Does.Contain("Exp").And.Contain("reset").And.Contain("Clone()"));
+        Assert.Throws<InvalidOperationException>(() => _ = h.Item());
+        Assert.Throws<InvalidOperationException>(() => _ = h.Detach().ToArray());
+    }
+
+    [Test]
+    public void Reset_recycles_the_memory_of_a_step_and_dispose_keeps_it_readable()
+    {
+        Tensor<float> w = Tensor.RandomNormal<float>([16, 8], seed: 3).RequiresGrad();
+        Tensor<float> x = Tensor.RandomNormal<float>([4, 16], seed: 4);
+        using var tape = new Tape();
+        float first = 0;
+        long held = 0;
+        for (int step = 0; step < 5; step++)
+        {
+            tape.Reset();
+            w.ZeroGrad();
+            Tensor<float> loss = x.MatMul(w).Relu().Sum();
+            loss.Backward();
+            first = step == 0 ? loss.Item() : first;
+            Assert.That(loss.Item(), Is.EqualTo(first), "the same step gives the same loss on recycled memory");
+            if (step == 1)
+            {
+                held = tape.PooledElements;
+            }
+        }
+
+        Assert.That(tape.PooledElements, Is.EqualTo(held).And.GreaterThan(0), "after one step every shape is in the pool");
+
+        Tensor<float> kept;
+        using (var inner = new Tape())
+        {
+            kept = x.MatMul(w).Relu();
+        }
+
+        Assert.That(kept.ToArray().Min(), Is.GreaterThanOrEqualTo(0f), "a disposed tape leaves its tensors readable");
     }
 
     [Test]

@@ -1,0 +1,82 @@
+using System.Numerics;
+
+namespace Autodiff;
+
+/// <summary>
+/// The arrays a tape lends to the results of operations (and to the gradients of a sweep) between two resets,
+/// and the arrays returned by earlier resets, ready to be lent again.
+/// </summary>
+/// <remarks>
+/// A training loop computes the same shapes every step, so after the first step every request is met by an array
+/// of exactly that length from the free lists: no allocation, no large-object-heap traffic, no page faults on
+/// fresh memory. Lengths must match exactly because a tensor's size is its array's length. A lock guards the
+/// lists: a tape is not meant to be used from two threads, but an untracked operation run by a worker thread
+/// while the tape is current must not corrupt them.
+/// </remarks>
+/// <typeparam name="T">float or double.</typeparam>
+internal sealed class BufferPool<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly Dictionary<int, Stack<T[]>> _free = [];
+    private readonly List<T[]> _lent = [];
+    private readonly HashSet<T[]> _lentSet = new(ReferenceEqualityComparer.Instance);
+    private readonly Lock _lock = new();
+
+    /// <summary>Number of arrays lent since the last <see cref="Recycle"/>.</summary>
+    public int LentCount => _lent.Count;
+
+    /// <summary>Elements held by the pool, lent or free.</summary>
+    public long HeldElements { get; private set; }
+
+    /// <summary>An array of exactly <paramref name="length"/> elements with unspecified contents.</summary>
+    public T[] Rent(int length)
+    {
+        lock (_lock)
+        {
+            T[] array;
+            if (_free.TryGetValue(length, out Stack<T[]>? stack) && stack.Count > 0)
+            {
+                array = stack.Pop();
+            }
+            else
+            {
+                array = GC.AllocateUninitializedArray<T>(length);
+                HeldElements += length;
+            }
+
+            _lent.Add(array);
+            _lentSet.Add(array);
+            return array;
+        }
+    }
+
+    /// <summary>Whether <paramref name="array"/> was lent by this pool since the last <see cref="Recycle"/>.</summary>
+    public bool IsLent(T[] array)
+    {
+        lock (_lock)
+        {
+            return _lent.Count > 0 && _lentSet.Contains(array);
+        }
+    }
+
+    /// <summary>Takes every lent array back. The tensors that held them must no longer be read.</summary>
+    public void Recycle()
+    {
+        lock (_lock)
+        {
+            foreach (T[] array in _lent)
+            {
+                if (!_free.TryGetValue(array.Length, out Stack<T[]>? stack))
+                {
+                    stack = new Stack<T[]>();
+                    _free.Add(array.Length, stack);
+                }
+
+                stack.Push(array);
+            }
+
+            _lent.Clear();
+            _lentSet.Clear();
+        }
+    }
+}
