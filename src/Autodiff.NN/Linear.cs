@@ -99,19 +99,14 @@ public static partial class Functional
             throw new ArgumentException($"Linear: bias of shape {Format(bias.Shape)} does not fit weight of shape {Format(weight.Shape)} (needs [{outFeatures}]).", nameof(bias));
         }
 
-        // x·Wᵀ with W read transposed in place by GEMM; batch axes are folded into one and unfolded after.
-        Tensor<T> y;
+        // One engine op (x·Wᵀ + b, W read transposed in place by GEMM); batch axes are folded into one and unfolded after.
         if (input.Rank == 2)
         {
-            y = input.MatMulTransposed(weight);
-        }
-        else
-        {
-            int[] shape = input.ShapeArray();
-            shape[^1] = outFeatures;
-            y = input.Reshape([-1, inFeatures]).MatMulTransposed(weight).Reshape(shape);
+            return Tensor.Linear(input, weight, bias);
         }
 
-        return bias is null ? y : y.Add(bias);
+        int[] shape = input.ShapeArray();
+        shape[^1] = outFeatures;
+        return Tensor.Linear(input.Reshape([-1, inFeatures]), weight, bias).Reshape(shape);
     }
 }

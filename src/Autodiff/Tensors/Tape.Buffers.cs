@@ -11,7 +11,12 @@ public sealed partial class Tape
     // The tape whose backward sweep this thread is running (sweeps are synchronous; kernels' worker threads never
     // allocate tensors). A sweep runs with recording off, yet its temporaries belong to the tape being swept.
     [ThreadStatic]
-    private static Tape? t_sweeping;
+    private static Tape? s_sweeping;
+
+    // Whether that sweep is a plain Backward() (gradients accumulate into the leaves' .Grad, nothing is recorded):
+    // then a rule may write a leaf's gradient straight into its .Grad buffer.
+    [ThreadStatic]
+    private static bool s_sweepWritesLeafGrads;
 
     private BufferPool<float>? _floatBuffers;
     private BufferPool<double>? _doubleBuffers;
@@ -27,7 +32,7 @@ public sealed partial class Tape
     public long PooledElements => (_floatBuffers?.HeldElements ?? 0) + (_doubleBuffers?.HeldElements ?? 0);
 
     /// <summary>The tape that lends arrays to operations run now: the one being swept, else the current recording tape.</summary>
-    internal static Tape? Lender => t_sweeping ?? (Autograd.IsGradEnabled ? s_current.Value : null);
+    internal static Tape? Lender => s_sweeping ?? (Autograd.IsGradEnabled ? s_current.Value : null);
 
     /// <summary>The pool for <typeparamref name="T"/>.</summary>
     internal BufferPool<T> Buffers<T>()
@@ -42,7 +47,25 @@ public sealed partial class Tape
     }
 
     /// <summary>Marks this thread as running a sweep of this tape until the returned scope is disposed.</summary>
-    internal SweepScope BeginSweep() => new(this);
+    internal SweepScope BeginSweep(bool writesLeafGrads) => new(this, writesLeafGrads);
+
+    /// <summary>
+    /// During a plain <c>Backward()</c> on this thread, the buffer of <paramref name="x"/>'s <c>.Grad</c>, for a rule to
+    /// write x's gradient into directly (with <paramref name="overwrite"/> telling whether to overwrite or add) and
+    /// return null for x; null when x is not a tracked leaf with a gradient buffer of its own. This saves a temporary
+    /// the size of a weight, and a pass over it, per weight and step.
+    /// </summary>
+    internal static T[]? LeafGradDestination<T>(Tensor<T> x, out bool overwrite)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        overwrite = false;
+        if (!s_sweepWritesLeafGrads || !x.IsLeaf || !x.GradRequired)
+        {
+            return null;
+        }
+
+        return x.TakeGradDestination(out overwrite);
+    }
 
     private void RecycleBuffers()
     {
@@ -55,13 +78,20 @@ public sealed partial class Tape
     internal readonly struct SweepScope : IDisposable
     {
         private readonly Tape? _previous;
+        private readonly bool _previousWritesLeafGrads;
 
-        public SweepScope(Tape tape)
+        public SweepScope(Tape tape, bool writesLeafGrads)
         {
-            _previous = t_sweeping;
-            t_sweeping = tape;
+            _previous = s_sweeping;
+            _previousWritesLeafGrads = s_sweepWritesLeafGrads;
+            s_sweeping = tape;
+            s_sweepWritesLeafGrads = writesLeafGrads;
         }
 
-        public void Dispose() => t_sweeping = _previous;
+        public void Dispose()
+        {
+            s_sweeping = _previous;
+            s_sweepWritesLeafGrads = _previousWritesLeafGrads;
+        }
     }
 }

@@ -58,7 +58,7 @@ public sealed partial class Tape
         {
             // Without createGraph the rules run eagerly; with it they record, so the gradient is differentiable.
             using Autograd.GradModeScope mode = sink.CreateGraph ? default : Autograd.NoGrad();
-            using SweepScope sweeping = BeginSweep(); // the rules' temporaries are lent by this tape
+            using SweepScope sweeping = BeginSweep(sink is LeafGradSink && !sink.CreateGraph); // temporaries are lent by this tape
             for (int i = last; i >= 0; i--)
             {
                 _tensorNodes[i].Propagate(sink);
@@ -113,13 +113,20 @@ public sealed partial class Tape
         public void Accumulate<TT>(Tensor<TT> leaf, Tensor<TT> grad, bool graph)
             where TT : unmanaged, IFloatingPointIeee754<TT>
         {
-            if (leaf.Grad is null || graph)
+            if (!graph && leaf.TakeGradDestination(out bool overwrite) is { } destination)
             {
-                leaf.Grad = leaf.Grad is null ? (graph ? grad : grad.Detach().Clone()) : Tensor.AddForSweep(leaf.Grad, grad, graph);
+                if (overwrite)
+                {
+                    grad.Data.CopyTo(destination, 0);
+                }
+                else
+                {
+                    Kernels.Elementwise.AddInPlace(destination, grad.Data);
+                }
             }
             else
             {
-                Kernels.Elementwise.AddInPlace(leaf.Grad.Data, grad.Data);
+                leaf.Grad = leaf.Grad is null ? (graph ? grad : grad.Detach().Clone()) : Tensor.AddForSweep(leaf.Grad, grad, graph);
             }
         }
 

@@ -78,20 +78,27 @@ public sealed partial class Tensor<T>
                 return [g.MatMulCore(b.Transpose(), file, line), a.Transpose().MatMulCore(g, file, line)];
             }
 
-            // dA[ia] += G[i]·B[ib]ᵀ and dB[ib] += A[ia]ᵀ·G[i]; a broadcast operand accumulates over the batch.
-            Tensor<T>? da = a.GradRequired ? new(Tensor.Zeroed<T>(a.Size), a._shape) : null;
-            Tensor<T>? db = b.GradRequired ? new(Tensor.Zeroed<T>(b.Size), b._shape) : null;
+            // dA[ia] += G[i]·B[ib]ᵀ and dB[ib] += A[ia]ᵀ·G[i]; a broadcast operand accumulates over the batch. In a
+            // plain Backward() a leaf's gradient goes straight into its .Grad (one product per batch entry, the first
+            // overwriting it when ZeroGrad left it pending).
+            bool daOverwrite = false, dbOverwrite = false;
+            T[]? daInto = a.GradRequired ? Tape.LeafGradDestination(a, out daOverwrite) : null;
+            T[]? dbInto = b.GradRequired ? Tape.LeafGradDestination(b, out dbOverwrite) : null;
+            Tensor<T>? da = a.GradRequired && daInto is null ? new(Tensor.Zeroed<T>(a.Size), a._shape) : null;
+            Tensor<T>? db = b.GradRequired && dbInto is null ? new(Tensor.Zeroed<T>(b.Size), b._shape) : null;
             for (int i = 0; i < batch; i++)
             {
                 ReadOnlySpan<T> gi = g.Data.AsSpan(i * m * n, m * n);
-                if (da is not null)
+                if (a.GradRequired)
                 {
-                    Gemm(gi, false, Matrix(b.Data, batchB, i, k * n), true, MatrixOut(da.Data, batchA, i, m * k), m, k, n, true);
+                    bool add = daInto is null || !daOverwrite || (batchA == 1 && i > 0);
+                    Gemm(gi, false, Matrix(b.Data, batchB, i, k * n), true, MatrixOut(daInto ?? da!.Data, batchA, i, m * k), m, k, n, add);
                 }
 
-                if (db is not null)
+                if (b.GradRequired)
                 {
-                    Gemm(Matrix(a.Data, batchA, i, m * k), true, gi, false, MatrixOut(db.Data, batchB, i, k * n), k, n, m, true);
+                    bool add = dbInto is null || !dbOverwrite || (batchB == 1 && i > 0);
+                    Gemm(Matrix(a.Data, batchA, i, m * k), true, gi, false, MatrixOut(dbInto ?? db!.Data, batchB, i, k * n), k, n, m, add);
                 }
             }
 
@@ -129,19 +136,35 @@ public sealed partial class Tensor<T>
             }
 
             Tensor<T>? da = a.GradRequired ? new(Tensor.Uninitialized<T>(m * k), [m, k]) : null;
-            Tensor<T>? db = other.GradRequired ? new(Tensor.Uninitialized<T>(n * k), [n, k]) : null;
             if (da is not null)
             {
                 Gemm(g.Data, false, other.Data, false, da.Data, m, k, n, false);
             }
 
-            if (db is not null)
-            {
-                Gemm(g.Data, true, a.Data, false, db.Data, n, k, m, false);
-            }
-
-            return [da, db];
+            return [da, WeightGradient(g, a, other, m, n, k)];
         }, file, line, this, other);
+    }
+
+    /// <summary>
+    /// ∂L/∂W = Gᵀ·x for y = x·Wᵀ (G [m, n], x [m, k], W [n, k]): written straight into W's .Grad during a plain
+    /// Backward() (returning null), else into a new tensor; null when W needs no gradient.
+    /// </summary>
+    internal static Tensor<T>? WeightGradient(Tensor<T> g, Tensor<T> x, Tensor<T> weight, int m, int n, int k)
+    {
+        if (!weight.GradRequired)
+        {
+            return null;
+        }
+
+        if (Tape.LeafGradDestination(weight, out bool overwrite) is { } destination)
+        {
+            Gemm(g.Data, true, x.Data, false, destination, n, k, m, accumulate: !overwrite);
+            return null;
+        }
+
+        var dw = new Tensor<T>(Tensor.Uninitialized<T>(n * k), [n, k]);
+        Gemm(g.Data, true, x.Data, false, dw.Data, n, k, m, false);
+        return dw;
     }
 
     private static ReadOnlySpan<T> Matrix(T[] data, int batches, int i, int size) => data.AsSpan(batches == 1 ? 0 : i * size, size);
@@ -149,7 +172,7 @@ public sealed partial class Tensor<T>
     private static Span<T> MatrixOut(T[] data, int batches, int i, int size) => data.AsSpan(batches == 1 ? 0 : i * size, size);
 
     /// <summary>C (m×n) = op(A)·op(B), or += when accumulating; dispatches to the float or double kernel.</summary>
-    private static void Gemm(ReadOnlySpan<T> a, bool transposeA, ReadOnlySpan<T> b, bool transposeB, Span<T> c, int m, int n, int k, bool accumulate)
+    internal static void Gemm(ReadOnlySpan<T> a, bool transposeA, ReadOnlySpan<T> b, bool transposeB, Span<T> c, int m, int n, int k, bool accumulate)
     {
         int threads = Parallelism.MaxThreads;
         if (typeof(T) == typeof(float))

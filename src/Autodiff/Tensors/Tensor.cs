@@ -22,6 +22,11 @@ public sealed partial class Tensor<T> : IFormattable
 {
     private readonly int[] _shape;
     private bool _requiresGrad;
+    private Tensor<T>? _grad;
+
+    // ZeroGrad() only marks the gradient as zero: the next backward pass overwrites it instead of adding to it (one
+    // pass over the memory instead of three), and reading Grad before that clears it.
+    private bool _gradZeroPending;
 
     static Tensor()
     {
@@ -117,7 +122,42 @@ public sealed partial class Tensor<T> : IFormattable
     public bool IsLeaf => Node is null;
 
     /// <summary>The gradient accumulated by <see cref="Backward(bool)"/> on a leaf; null until the first backward pass.</summary>
-    public Tensor<T>? Grad { get; set; }
+    public Tensor<T>? Grad
+    {
+        get
+        {
+            if (_gradZeroPending)
+            {
+                Array.Clear(_grad!.Data);
+                _gradZeroPending = false;
+            }
+
+            return _grad;
+        }
+
+        set
+        {
+            _grad = value;
+            _gradZeroPending = false;
+        }
+    }
+
+    /// <summary>
+    /// The buffer a backward pass may write this leaf's gradient into directly, and whether it must overwrite it
+    /// (after <see cref="ZeroGrad"/>) rather than add to it; null when there is no owned buffer of the right size.
+    /// The caller must write it: the pending zero is considered done.
+    /// </summary>
+    internal T[]? TakeGradDestination(out bool overwrite)
+    {
+        overwrite = _gradZeroPending;
+        if (_grad is null || _grad.IsLent || _grad.Size != Size)
+        {
+            return null;
+        }
+
+        _gradZeroPending = false;
+        return _grad.Data;
+    }
 
     /// <summary>Marks a leaf as wanting gradients (like PyTorch's <c>requires_grad_()</c>) and returns it.</summary>
     /// <param name="requiresGrad">Whether to track it.</param>
@@ -135,13 +175,13 @@ public sealed partial class Tensor<T> : IFormattable
     /// <summary>Sets <see cref="Grad"/> to zero, keeping its buffer (no allocation), as optimisers expect.</summary>
     public void ZeroGrad()
     {
-        if (Grad is { IsLent: true })
+        if (_grad is { IsLent: true })
         {
             Grad = null; // a gradient recorded with createGraph lives in a tape's memory: drop it, do not write into it
         }
-        else if (Grad is not null)
+        else if (_grad is not null)
         {
-            Array.Clear(Grad.Data);
+            _gradZeroPending = true;
         }
     }
 

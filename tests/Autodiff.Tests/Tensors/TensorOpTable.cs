@@ -102,6 +102,15 @@ public static class TensorOpTable
             from a in TensorOf([m, k], Uniform(-2, 2))
             from b in TensorOf([n, k], Uniform(-2, 2))
             select new[] { a, b }),
+        Row("Linear", x => Tensor.Linear(x[0], x[1], x.Length > 2 ? x[2] : null),
+            from m in Gen.Choose(1, 5)
+            from k in Gen.Choose(1, 5)
+            from n in Gen.Choose(1, 5)
+            from withBias in Gen.Elements(true, false)
+            from a in TensorOf([m, k], Uniform(-2, 2))
+            from w in TensorOf([n, k], Uniform(-2, 2))
+            from b in TensorOf([n], Uniform(-2, 2))
+            select withBias ? new[] { a, w, b } : new[] { a, w }),
         Row("Transpose", x => x[0].Transpose(), Unary(-3, 3, minRank: 2)),
         Row("Permute", x => x[0].Permute(Enumerable.Range(0, x[0].Rank).Reverse().ToArray()), Unary(-3, 3, minRank: 1)),
 

@@ -1,0 +1,91 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+
+namespace Autodiff;
+
+// The affine map of a linear layer as one op (PyTorch's F.linear, BLAS's gemm with β = 1): the bias is written into
+// the result rows first and the GEMM adds x·Wᵀ to it, so the result is made in one pass and recorded as one node
+// instead of a product, a broadcast and a sum.
+public static partial class Tensor
+{
+    /// <summary>
+    /// y = x·Wᵀ + b for x [m, k], a weight W stored [n, k] (as a linear layer keeps it) and an optional bias b [n];
+    /// W is read transposed in place.
+    /// </summary>
+    /// <remarks>Backward: dx = G·W, dW = Gᵀ·x, db = Σ over the rows of G.</remarks>
+    /// <typeparam name="T">float or double.</typeparam>
+    /// <param name="input">x, shape [m, k].</param>
+    /// <param name="weight">W, shape [n, k].</param>
+    /// <param name="bias">b, shape [n], or null.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Tensor<T> Linear<T>(Tensor<T> input, Tensor<T> weight, Tensor<T>? bias = null, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(weight);
+        if (input.Rank != 2 || weight.Rank != 2 || input.Shape[1] != weight.Shape[1] || (bias is not null && (bias.Rank != 1 || bias.Size != weight.Shape[0])))
+        {
+            string b = bias is null ? "" : $" + {Shapes.Format(bias.Shape)}";
+            Shapes.Throw(nameof(Linear), $"{Shapes.Format(input.Shape)} × {Shapes.Format(weight.Shape)}ᵀ{b}: needs x [m, k], W [n, k] and b [n].", file, line);
+        }
+
+        int m = input.Shape[0], k = input.Shape[1], n = weight.Shape[0];
+        var y = new Tensor<T>(Uninitialized<T>(m * n), [m, n]);
+        Span<T> rows = y.Data;
+        if (bias is not null)
+        {
+            for (int i = 0; i < m; i++)
+            {
+                bias.Span.CopyTo(rows.Slice(i * n, n));
+            }
+        }
+
+        Tensor<T>.Gemm(input.Data, false, weight.Data, true, rows, m, n, k, accumulate: bias is not null);
+        return Autograd.Record(nameof(Linear), y, g =>
+        {
+            if (Autograd.IsRecording)
+            {
+                return [g.MatMul(weight), g.Transpose().MatMul(input), bias is null ? null : g.Sum([0])];
+            }
+
+            Tensor<T>? dx = null;
+            if (input.GradRequired)
+            {
+                dx = new Tensor<T>(Uninitialized<T>(m * k), [m, k]);
+                Tensor<T>.Gemm(g.Data, false, weight.Data, false, dx.Data, m, k, n, false);
+            }
+
+            return [dx, Tensor<T>.WeightGradient(g, input, weight, m, n, k), bias is null ? null : BiasGradient(g, bias, m, n)];
+        }, file, line, bias is null ? [input, weight] : [input, weight, bias]);
+    }
+
+    /// <summary>∂L/∂b = the column sums of G [m, n]: into b's .Grad during a plain Backward() (returning null), else a new tensor.</summary>
+    private static Tensor<T>? BiasGradient<T>(Tensor<T> g, Tensor<T> bias, int m, int n)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!bias.GradRequired)
+        {
+            return null;
+        }
+
+        T[]? destination = Tape.LeafGradDestination(bias, out bool overwrite);
+        Tensor<T>? db = destination is null ? new Tensor<T>(Uninitialized<T>(n), [n]) : null;
+        Span<T> sums = destination ?? db!.Data;
+        ReadOnlySpan<T> rows = g.Span;
+        int first = 0;
+        if (db is not null || overwrite)
+        {
+            rows[..n].CopyTo(sums);
+            first = 1;
+        }
+
+        for (int i = first; i < m; i++)
+        {
+            TensorPrimitives.Add(sums, rows.Slice(i * n, n), sums);
+        }
+
+        return db;
+    }
+}
