@@ -48,6 +48,8 @@ public class ElementwiseBenchmarks
     private Tensor<float> _tensorY = null!;
     private torch.Tensor _torchX = null!;
     private torch.Tensor _torchY = null!;
+    private Tape _tape = null!;
+    private Tensor<float> _trackedX = null!;
 
     /// <summary>The operation.</summary>
     [Params(ElementwiseOp.Add, ElementwiseOp.Exp, ElementwiseOp.Sigmoid)]
@@ -64,6 +66,7 @@ public class ElementwiseBenchmarks
         _destination = new float[Size];
         _torchX = torch.tensor(_x, [Size]);
         _torchY = torch.tensor(_y, [Size]);
+        _trackedX = _tensorX.Detach().RequiresGrad();
 
         // The three compute the same thing: the engine exactly what TensorPrimitives computes, torch to rounding.
         TensorPrimitivesRaw();
@@ -90,12 +93,14 @@ public class ElementwiseBenchmarks
             throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"{Op}: torch differs from TensorPrimitives by up to {worst:G3} (relative)."));
         }
 
+        _tape = new Tape(); // current from here on; only EngineOnReusedTape records (its operand requires grad)
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"// {Op}: engine = TensorPrimitives exactly; torch within {worst:G3} (relative); torch threads = {torch.get_num_threads()}"));
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
+        _tape.Dispose();
         _torchX.Dispose();
         _torchY.Dispose();
     }
@@ -122,7 +127,26 @@ public class ElementwiseBenchmarks
 
     /// <summary>The same operation through the engine: a new tensor per call, no tape.</summary>
     [Benchmark]
-    public Tensor<float> Engine() => Op switch
+    public Tensor<float> Engine() => EngineOp();
+
+    /// <summary>
+    /// The engine in a training loop's steady state: the operand requires grad and the op is recorded on a tape
+    /// reset before each call, so the result lives in memory the tape lends and takes back (what every op of a
+    /// training step on a reused tape gets). Recording a node is included.
+    /// </summary>
+    [Benchmark]
+    public Tensor<float> EngineOnReusedTape()
+    {
+        _tape.Reset();
+        return Op switch
+        {
+            ElementwiseOp.Add => _trackedX.Add(_tensorY),
+            ElementwiseOp.Exp => _trackedX.Exp(),
+            _ => _trackedX.Sigmoid(),
+        };
+    }
+
+    private Tensor<float> EngineOp() => Op switch
     {
         ElementwiseOp.Add => _tensorX.Add(_tensorY),
         ElementwiseOp.Exp => _tensorX.Exp(),

@@ -75,6 +75,12 @@ public static partial class Autograd
         {
             tape.Record(new TensorNode<T>(op, inputs.ToArray(), output, rule, file, line));
         }
+        else
+        {
+            // Nothing to differentiate: the result belongs to the caller, not to the tape's step, so the next reset
+            // must not recycle it (and a tape that is never reset must not hold on to it).
+            output.KeepLentArray();
+        }
 
         return output;
     }

@@ -59,6 +59,33 @@ internal sealed class BufferPool<T>
         }
     }
 
+    /// <summary>
+    /// Gives up <paramref name="array"/> for good: it stays with the tensor that holds it and is not recycled (for
+    /// results that were not recorded, which a reset must not take from their owner).
+    /// </summary>
+    public void Release(T[] array)
+    {
+        lock (_lock)
+        {
+            if (!_lentSet.Remove(array))
+            {
+                return;
+            }
+
+            // Usually the array was lent last: search from the end.
+            for (int i = _lent.Count - 1; i >= 0; i--)
+            {
+                if (ReferenceEquals(_lent[i], array))
+                {
+                    _lent.RemoveAt(i);
+                    break;
+                }
+            }
+
+            HeldElements -= array.Length;
+        }
+    }
+
     /// <summary>Takes every lent array back. The tensors that held them must no longer be read.</summary>
     public void Recycle()
     {

@@ -40,7 +40,7 @@ public sealed partial class Tensor<T> : IFormattable
 
     // When _data was lent by a tape (see Tape.Buffers.cs): the tape and its recycle epoch at the time. The array
     // goes back to the tape on its next Reset, after which reading this tensor would see another step's numbers.
-    private readonly Tape? _lender;
+    private Tape? _lender;
     private readonly int _lentEpoch;
 
     internal Tensor(T[] data, int[] shape)
@@ -80,6 +80,17 @@ public sealed partial class Tensor<T> : IFormattable
 
     /// <summary>Whether the elements live in an array lent by a tape until its next reset.</summary>
     internal bool IsLent => _lender is not null;
+
+    /// <summary>Keeps the elements for good: a result that was not recorded must not be recycled by the next reset.</summary>
+    internal void KeepLentArray()
+    {
+        if (_lender is { } lender && lender.RecycleEpoch == _lentEpoch)
+        {
+            lender.Buffers<T>().Release(_data);
+        }
+
+        _lender = null;
+    }
 
     /// <summary>The node of the operation that made this tensor, when it was recorded on a tape.</summary>
     internal TensorNode<T>? Node { get; set; }

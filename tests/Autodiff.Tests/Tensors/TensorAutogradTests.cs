@@ -183,6 +183,13 @@ public sealed class TensorAutogradTests
 
         Assert.That(tape.PooledElements, Is.EqualTo(held).And.GreaterThan(0), "after one step every shape is in the pool");
 
+        // A result that was not recorded (no input requires grad) belongs to the caller: a reset leaves it alone.
+        Tensor<float> untracked = x.Mul(2f).Exp();
+        float[] before = untracked.ToArray();
+        tape.Reset();
+        _ = x.MatMul(w).Relu().Sum();
+        Assert.That(untracked.ToArray(), Is.EqualTo(before));
+
         Tensor<float> kept;
         using (var inner = new Tape())
         {
