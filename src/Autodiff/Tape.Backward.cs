@@ -14,7 +14,7 @@ public sealed partial class Tape
     {
         Validate(y, nameof(Gradient));
         Validate(x, nameof(Gradient));
-        Sweep(y.Index, 1.0);
+        Sweep(y.Index, 1.0, leafGrads: false);
         return x.Index <= y.Index ? _adjoints[x.Index] : 0.0;
     }
 
@@ -35,7 +35,7 @@ public sealed partial class Tape
             Validate(x, nameof(Gradient));
         }
 
-        Sweep(y.Index, 1.0);
+        Sweep(y.Index, 1.0, leafGrads: false);
         for (int i = 0; i < xs.Length; i++)
         {
             destination[i] = xs[i].Index <= y.Index ? _adjoints[xs[i].Index] : 0.0;
@@ -60,7 +60,7 @@ public sealed partial class Tape
     public Gradients Backward(Scalar y)
     {
         Validate(y, nameof(Backward));
-        Sweep(y.Index, 1.0);
+        Sweep(y.Index, 1.0, leafGrads: true);
         return new Gradients(this, _generation, _adjoints.AsSpan(0, y.Index + 1).ToArray());
     }
 
@@ -90,15 +90,34 @@ public sealed partial class Tape
             _adjoints[outputs[j].Index] += seeds[j];
         }
 
-        SweepFrom(last);
+        if (_mixed)
+        {
+            SweepMixedFromScalar(last, new LeafGradSink(createGraph: false));
+        }
+        else
+        {
+            SweepFrom(last);
+        }
+
         return new Gradients(this, _generation, _adjoints.AsSpan(0, last + 1).ToArray());
     }
 
-    private void Sweep(int output, double seed)
+    /// <summary>
+    /// Sweeps from <paramref name="output"/>; on a tape that mixes in tensors, through them too, accumulating into
+    /// tensor leaves' <c>.Grad</c> when <paramref name="leafGrads"/> (Backward) and leaving them alone otherwise (Gradient).
+    /// </summary>
+    private void Sweep(int output, double seed, bool leafGrads)
     {
         PrepareAdjoints(output);
         _adjoints[output] = seed;
-        SweepFrom(output);
+        if (_mixed)
+        {
+            SweepMixedFromScalar(output, leafGrads ? new LeafGradSink(createGraph: false) : NoLeavesSink.Instance);
+        }
+        else
+        {
+            SweepFrom(output);
+        }
     }
 
     private void PrepareAdjoints(int last)

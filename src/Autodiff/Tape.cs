@@ -81,6 +81,7 @@ public sealed partial class Tape : IDisposable
         _generation++;
         _names?.Clear();
         _tensorNodes.Clear();
+        ClearMixed();
         RecycleBuffers();
     }
 
@@ -95,6 +96,7 @@ public sealed partial class Tape : IDisposable
         _disposed = true;
         _generation++;
         _tensorNodes.Clear();
+        ClearMixed();
         if (ReferenceEquals(s_current.Value, this))
         {
             s_current.Value = _outer;

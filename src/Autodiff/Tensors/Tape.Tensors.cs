@@ -17,6 +17,7 @@ public sealed partial class Tape
     {
         ThrowIfDisposed();
         _tensorNodes.Add(node);
+        _tensorMarks.Add(_count);
         node.Output.Node = node;
         node.Output.NodeTape = this;
         node.Output.NodeGeneration = _generation;
@@ -54,6 +55,12 @@ public sealed partial class Tape
         ValidateInput(output, "Backward", null, 0);
         int last = _tensorNodes.LastIndexOf(start);
         start.Accumulate(seed, sink.CreateGraph);
+        if (_mixed)
+        {
+            SweepMixedFromTensor(last, sink);
+            return;
+        }
+
         try
         {
             // Without createGraph the rules run eagerly; with it they record, so the gradient is differentiable.

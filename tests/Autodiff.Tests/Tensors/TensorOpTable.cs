@@ -111,6 +111,13 @@ public static class TensorOpTable
             from w in TensorOf([n, k], Uniform(-2, 2))
             from b in TensorOf([n], Uniform(-2, 2))
             select withBias ? new[] { a, w, b } : new[] { a, w }),
+        // Through the scalar face and back on one tape: each element becomes a Scalar, scalar ops run, FromScalars regathers.
+        Row("FromScalars", x =>
+        {
+            Tensor<double> flat = x[0].Reshape([-1]);
+            Scalar[] scalars = Enumerable.Range(0, flat.Size).Select(i => Scalar.Sin(flat.Narrow(0, i, 1).ToScalar()) * (i + 2.0)).ToArray();
+            return Tensor.FromScalars<double>(scalars, x[0].ShapeArray());
+        }, Unary(-3, 3, minRank: 1)),
         Row("Transpose", x => x[0].Transpose(), Unary(-3, 3, minRank: 2)),
         Row("Permute", x => x[0].Permute(Enumerable.Range(0, x[0].Rank).Reverse().ToArray()), Unary(-3, 3, minRank: 1)),
 
