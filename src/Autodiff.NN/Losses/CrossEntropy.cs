@@ -9,8 +9,8 @@ public static partial class Functional
     /// = log Σⱼ exp(xₙⱼ) − xₙ,targetₙ per row (PyTorch's <c>F.cross_entropy</c>).
     /// </summary>
     /// <remarks>
-    /// Fused with the softmax: computed as <see cref="NLLLoss{T}"/> of the stable <see cref="LogSoftmax{T}"/>, so
-    /// large logits neither overflow nor lose the loss to log 0. Gradient with respect to the logits:
+    /// Fused with the softmax in one engine op (<see cref="Tensor.CrossEntropy{T}"/>): stable (the row maximum is
+    /// subtracted first), so large logits neither overflow nor lose the loss to log 0, and one pass backwards. Gradient with respect to the logits:
     /// (softmax(x) − one-hot(target))/N for the mean.
     /// </remarks>
     /// <typeparam name="T">float or double.</typeparam>
@@ -23,7 +23,7 @@ public static partial class Functional
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckClassTargets(logits, targets, nameof(CrossEntropy), "logits");
-        return PickedLosses(logits.LogSoftmax(-1), targets, reduction, nameof(CrossEntropy));
+        return Reduce(Tensor.CrossEntropy(logits, targets), reduction, nameof(CrossEntropy));
     }
 
     /// <summary>
