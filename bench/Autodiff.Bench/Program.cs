@@ -9,6 +9,15 @@
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 
+//   dotnet run -c Release --project bench/Autodiff.Bench -- chart                        docs/benchmarks-training.png from the reports
+
+if (args.Length > 0 && args[0] == "chart")
+{
+    return Autodiff.Bench.ResultsChart.Write(
+        args.Length > 1 ? args[1] : Path.Combine("BenchmarkDotNet.Artifacts", "results"),
+        args.Length > 2 ? args[2] : Path.Combine("..", "..", "docs", "benchmarks-training.png"));
+}
+
 IEnumerable<Summary> summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 bool anyFailed = summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success));
 return anyFailed ? 1 : 0;
