@@ -72,37 +72,6 @@ public static partial class Autograd
     }
 
     /// <summary>
-    /// The Jacobian ∂f/∂x, of shape f(x).Shape ++ x.Shape: one backward sweep per element of f(x), each seeded with
-    /// a unit vector (so it suits functions with few outputs).
-    /// </summary>
-    /// <typeparam name="T">float or double.</typeparam>
-    /// <param name="f">The function.</param>
-    /// <param name="x">The point.</param>
-    public static Tensor<T> Jacobian<T>(Func<Tensor<T>, Tensor<T>> f, Tensor<T> x)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        ArgumentNullException.ThrowIfNull(f);
-        ArgumentNullException.ThrowIfNull(x);
-        using var tape = new Tape();
-        Tensor<T> input = x.Detach().RequiresGrad();
-        Tensor<T> y = f(input);
-        var rows = new T[y.Size * x.Size];
-        if (y.GradRequired)
-        {
-            var seed = new T[y.Size];
-            for (int j = 0; j < y.Size; j++)
-            {
-                seed[j] = T.One;
-                Tensor<T> row = tape.Gradient(y, [input], new Tensor<T>((T[])seed.Clone(), y.ShapeArray()))[0];
-                row.Span.CopyTo(rows.AsSpan(j * x.Size));
-                seed[j] = T.Zero;
-            }
-        }
-
-        return new Tensor<T>(rows, [.. y.ShapeArray(), .. x.ShapeArray()]);
-    }
-
-    /// <summary>
     /// A differentiable operation defined by the caller: <paramref name="forward"/> computes the result (without
     /// recording), and <paramref name="backward"/> maps (∂L/∂result, inputs, result) to ∂L/∂input for each input
     /// (null for none). Recording, broadcasting of gradients back to input shapes, and accumulation come for free.

@@ -86,6 +86,40 @@ internal sealed class BufferPool<T>
         }
     }
 
+    /// <summary>A position in the list of lent arrays, for <see cref="RecycleSince"/>.</summary>
+    public int Mark
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _lent.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes back the arrays lent since <paramref name="mark"/> (the temporaries of a backward sweep, which nothing
+    /// refers to once it is over), so that a tape swept many times between resets does not pile them up.
+    /// </summary>
+    public void RecycleSince(int mark)
+    {
+        lock (_lock)
+        {
+            for (int i = _lent.Count - 1; i >= mark; i--)
+            {
+                T[] array = _lent[i];
+                _lentSet.Remove(array);
+                Free(array);
+            }
+
+            if (mark < _lent.Count)
+            {
+                _lent.RemoveRange(mark, _lent.Count - mark);
+            }
+        }
+    }
+
     /// <summary>Takes every lent array back. The tensors that held them must no longer be read.</summary>
     public void Recycle()
     {
@@ -93,17 +127,22 @@ internal sealed class BufferPool<T>
         {
             foreach (T[] array in _lent)
             {
-                if (!_free.TryGetValue(array.Length, out Stack<T[]>? stack))
-                {
-                    stack = new Stack<T[]>();
-                    _free.Add(array.Length, stack);
-                }
-
-                stack.Push(array);
+                Free(array);
             }
 
             _lent.Clear();
             _lentSet.Clear();
         }
+    }
+
+    private void Free(T[] array)
+    {
+        if (!_free.TryGetValue(array.Length, out Stack<T[]>? stack))
+        {
+            stack = new Stack<T[]>();
+            _free.Add(array.Length, stack);
+        }
+
+        stack.Push(array);
     }
 }

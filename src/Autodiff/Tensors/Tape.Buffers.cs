@@ -67,6 +67,16 @@ public sealed partial class Tape
         return x.TakeGradDestination(out overwrite);
     }
 
+    /// <summary>Where the lists of lent arrays stand now, to recycle a sweep's temporaries after it (see <see cref="RecycleSince"/>).</summary>
+    internal (int Float, int Double) MarkBuffers() => (_floatBuffers?.Mark ?? 0, _doubleBuffers?.Mark ?? 0);
+
+    /// <summary>Takes back what was lent since <paramref name="mark"/>: the temporaries of a sweep that has finished.</summary>
+    internal void RecycleSince((int Float, int Double) mark)
+    {
+        _floatBuffers?.RecycleSince(mark.Float);
+        _doubleBuffers?.RecycleSince(mark.Double);
+    }
+
     private void RecycleBuffers()
     {
         _floatBuffers?.Recycle();

@@ -71,11 +71,12 @@ public sealed partial class Tape
             throw new NotSupportedException("Backward with createGraph: this tape mixes Scalars and tensors, and scalar entries keep their partial derivatives as numbers, so the sweep cannot be recorded. Keep higher-order derivatives to tensors.");
         }
 
-        using Autograd.GradModeScope mode = Autograd.NoGrad();
-        using SweepScope sweeping = BeginSweep(sink is LeafGradSink);
+        (int, int) mark = MarkBuffers();
         int s = scalarStart, j = tensorStart;
         try
         {
+            using Autograd.GradModeScope mode = Autograd.NoGrad();
+            using SweepScope sweeping = BeginSweep(sink is LeafGradSink);
             while (s > Sink || j >= 0)
             {
                 while (j >= 0 && _tensorMarks[j] > s)
@@ -100,6 +101,9 @@ public sealed partial class Tape
             {
                 _tensorNodes[i].ClearGrad();
             }
+
+            sink.Finish();
+            RecycleSince(mark);
         }
     }
 
@@ -193,6 +197,10 @@ public sealed partial class Tape
 
         public void Visit<TT>(Tensor<TT> output, Tensor<TT> grad)
             where TT : unmanaged, IFloatingPointIeee754<TT>
+        {
+        }
+
+        public void Finish()
         {
         }
     }

@@ -61,6 +61,7 @@ public sealed partial class Tape
             return;
         }
 
+        (int, int) mark = MarkBuffers();
         try
         {
             // Without createGraph the rules run eagerly; with it they record, so the gradient is differentiable.
@@ -76,6 +77,13 @@ public sealed partial class Tape
             for (int i = last; i >= 0; i--)
             {
                 _tensorNodes[i].ClearGrad();
+            }
+
+            if (!sink.CreateGraph)
+            {
+                // An eager sweep's temporaries are garbage now: back to the tape at once, not at the next reset.
+                sink.Finish();
+                RecycleSince(mark);
             }
         }
     }
@@ -120,7 +128,11 @@ public sealed partial class Tape
         public void Accumulate<TT>(Tensor<TT> leaf, Tensor<TT> grad, bool graph)
             where TT : unmanaged, IFloatingPointIeee754<TT>
         {
-            if (!graph && leaf.TakeGradDestination(out bool overwrite) is { } destination)
+            if (graph)
+            {
+                leaf.Grad = leaf.Grad is null ? grad : Tensor.AddForSweep(leaf.Grad, grad, graph);
+            }
+            else if (leaf.TakeGradDestination(out bool overwrite) is { } destination)
             {
                 if (overwrite)
                 {
@@ -133,12 +145,17 @@ public sealed partial class Tape
             }
             else
             {
-                leaf.Grad = leaf.Grad is null ? (graph ? grad : grad.Detach().Clone()) : Tensor.AddForSweep(leaf.Grad, grad, graph);
+                // A .Grad of its own (Clone copies into a new array): the sweep's arrays go back to the tape after it.
+                leaf.Grad = (leaf.Grad is null ? grad : Tensor.AddForSweep(leaf.Grad, grad, graph)).Clone();
             }
         }
 
         public void Visit<TT>(Tensor<TT> output, Tensor<TT> grad)
             where TT : unmanaged, IFloatingPointIeee754<TT>
+        {
+        }
+
+        public void Finish()
         {
         }
     }
@@ -178,6 +195,14 @@ public sealed partial class Tape
                 {
                     _results[i] = createGraph ? (Tensor<T>)(object)grad : ((Tensor<T>)(object)grad).Clone();
                 }
+            }
+        }
+
+        public void Finish()
+        {
+            foreach (Tensor<T>? result in _results)
+            {
+                result?.KeepLentArray();
             }
         }
 

@@ -176,15 +176,41 @@ public sealed partial class Tensor<T>
                 d[i] = T.CreateChecked(v * SpecialFunctions.NormalCdf(v));
             }
         });
-        return Autograd.Record(nameof(Gelu), y, g => [g.Mul(Map(static (x, d) =>
+        return Autograd.Record(nameof(Gelu), y, g =>
+        {
+            if (Autograd.IsRecording)
+            {
+                // Recorded for a second derivative: Φ(x) + x·φ(x) from differentiable pieces.
+                return [g.Mul(NormalCdf(file, line).Add(Mul(NormalPdf(file, line), file, line), file, line), file, line)];
+            }
+
+            return [g.Mul(Map(static (x, d) =>
+            {
+                for (int i = 0; i < d.Length; i++)
+                {
+                    double v = double.CreateChecked(x[i]);
+                    d[i] = T.CreateChecked(SpecialFunctions.NormalCdf(v) + (v * SpecialFunctions.NormalPdf(v)));
+                }
+            }))];
+        }, file, line, this);
+    }
+
+    /// <summary>Φ(x), the standard normal CDF, as a recorded op (backward g·φ(x)): Gelu's rule when it is recorded.</summary>
+    private Tensor<T> NormalCdf(string? file, int line)
+    {
+        Tensor<T> y = Map(static (x, d) =>
         {
             for (int i = 0; i < d.Length; i++)
             {
-                double v = double.CreateChecked(x[i]);
-                d[i] = T.CreateChecked(SpecialFunctions.NormalCdf(v) + (v * SpecialFunctions.NormalPdf(v)));
+                d[i] = T.CreateChecked(SpecialFunctions.NormalCdf(double.CreateChecked(x[i])));
             }
-        }))], file, line, this);
+        });
+        return Autograd.Record(nameof(NormalCdf), y, g => [g.Mul(NormalPdf(file, line), file, line)], file, line, this);
     }
+
+    /// <summary>φ(x) = exp(−x²/2)/√(2π) from recorded ops.</summary>
+    private Tensor<T> NormalPdf(string? file, int line)
+        => Mul(this, file, line).Mul(T.CreateChecked(-0.5), file, line).Exp(file, line).Mul(T.CreateChecked(1 / Math.Sqrt(2 * Math.PI)), file, line);
 
     /// <summary>softplus(x) = ln(1 + eˣ), as max(x, 0) + log1p(e^−|x|): no overflow, no lost tail.</summary>
     /// <remarks>Backward: g·σ(x).</remarks>

@@ -43,6 +43,12 @@ internal interface IGradientSink
         where T : unmanaged, IFloatingPointIeee754<T>;
 
     bool CreateGraph { get; }
+
+    /// <summary>
+    /// Called at the end of an eager sweep, before its temporaries go back to the tape: whatever the sink hands out
+    /// afterwards must own its memory.
+    /// </summary>
+    void Finish();
 }
 
 /// <summary>One recorded tensor operation: its inputs, its rule, where it was called, and its output's adjoint.</summary>
