@@ -42,7 +42,7 @@ public static partial class Tensor
             }
         }
 
-        Tensor<T>.Gemm(input.Data, false, weight.Data, true, rows, m, n, k, accumulate: bias is not null);
+        Tensor<T>.Gemm(input.Data, 0, false, weight.Data, 0, true, y.Data, 0, m, n, k, accumulate: bias is not null);
         return Autograd.Record(nameof(Linear), y, g =>
         {
             if (Autograd.IsRecording)
@@ -54,7 +54,7 @@ public static partial class Tensor
             if (input.GradRequired)
             {
                 dx = new Tensor<T>(Uninitialized<T>(m * k), [m, k]);
-                Tensor<T>.Gemm(g.Data, false, weight.Data, false, dx.Data, m, k, n, false);
+                Tensor<T>.Gemm(g.Data, 0, false, weight.Data, 0, false, dx.Data, 0, m, k, n, false);
             }
 
             return [dx, Tensor<T>.WeightGradient(g, input, weight, m, n, k), bias is null ? null : BiasGradient(g, bias, m, n)];

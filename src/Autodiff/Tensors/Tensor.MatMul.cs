@@ -66,7 +66,7 @@ public sealed partial class Tensor<T>
         var data = Tensor.Uninitialized<T>(batch * m * n);
         for (int i = 0; i < batch; i++)
         {
-            Gemm(Matrix(Data, batchA, i, m * k), false, Matrix(other.Data, batchB, i, k * n), false, data.AsSpan(i * m * n, m * n), m, n, k, false);
+            Gemm(Data, batchA == 1 ? 0 : i * m * k, false, other.Data, batchB == 1 ? 0 : i * k * n, false, data, i * m * n, m, n, k, false);
         }
 
         var y = new Tensor<T>(data, shape);
@@ -92,7 +92,7 @@ public sealed partial class Tensor<T>
                 if (a.GradRequired)
                 {
                     bool add = daInto is null || !daOverwrite || (batchA == 1 && i > 0);
-                    Gemm(gi, false, Matrix(b.Data, batchB, i, k * n), true, MatrixOut(daInto ?? da!.Data, batchA, i, m * k), m, k, n, add);
+                    Gemm(g.Data, i * m * n, false, b.Data, batchB == 1 ? 0 : i * k * n, true, daInto ?? da!.Data, batchA == 1 ? 0 : i * m * k, m, k, n, add);
                 }
 
                 if (b.GradRequired)
@@ -125,7 +125,7 @@ public sealed partial class Tensor<T>
 
         int m = _shape[0], k = _shape[1], n = other._shape[0];
         var data = Tensor.Uninitialized<T>(m * n);
-        Gemm(Data, false, other.Data, true, data, m, n, k, false);
+        Gemm(Data, 0, false, other.Data, 0, true, data, 0, m, n, k, false);
         var y = new Tensor<T>(data, [m, n]);
         Tensor<T> a = this;
         return Autograd.Record(nameof(MatMulTransposed), y, g =>
@@ -138,7 +138,7 @@ public sealed partial class Tensor<T>
             Tensor<T>? da = a.GradRequired ? new(Tensor.Uninitialized<T>(m * k), [m, k]) : null;
             if (da is not null)
             {
-                Gemm(g.Data, false, other.Data, false, da.Data, m, k, n, false);
+                Gemm(g.Data, 0, false, other.Data, 0, false, da.Data, 0, m, k, n, false);
             }
 
             return [da, WeightGradient(g, a, other, m, n, k)];
@@ -170,6 +170,22 @@ public sealed partial class Tensor<T>
     private static ReadOnlySpan<T> Matrix(T[] data, int batches, int i, int size) => data.AsSpan(batches == 1 ? 0 : i * size, size);
 
     private static Span<T> MatrixOut(T[] data, int batches, int i, int size) => data.AsSpan(batches == 1 ? 0 : i * size, size);
+
+    /// <summary>
+    /// C (m×n) = op(A)·op(B), or += when accumulating, for matrices at offsets in arrays: with several threads and a
+    /// small op(B), one band of rows per thread (<see cref="Kernels.GemmRowBands"/>), else the span kernel.
+    /// </summary>
+    internal static void Gemm(T[] a, int aOffset, bool transposeA, T[] b, int bOffset, bool transposeB, T[] c, int cOffset, int m, int n, int k, bool accumulate)
+    {
+        int bands = Kernels.GemmRowBands.Bands(transposeA, m, n, k, Parallelism.MaxThreads);
+        if (bands > 1)
+        {
+            Kernels.GemmRowBands.Multiply(a, aOffset, b, bOffset, transposeB, c, cOffset, m, n, k, accumulate, bands);
+            return;
+        }
+
+        Gemm(a.AsSpan(aOffset, m * k), transposeA, b.AsSpan(bOffset, k * n), transposeB, c.AsSpan(cOffset, m * n), m, n, k, accumulate);
+    }
 
     /// <summary>C (m×n) = op(A)·op(B), or += when accumulating; dispatches to the float or double kernel.</summary>
     internal static void Gemm(ReadOnlySpan<T> a, bool transposeA, ReadOnlySpan<T> b, bool transposeB, Span<T> c, int m, int n, int k, bool accumulate)

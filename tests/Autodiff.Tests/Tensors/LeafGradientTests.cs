@@ -12,7 +12,7 @@ namespace Autodiff.Tests.Tensors;
 public sealed class LeafGradientTests
 {
     /// <summary>The ops that write a leaf's gradient directly, as (name, y = f(x, w, b)).</summary>
-    private static readonly (string Name, Func<Tensor<double>, Tensor<double>, Tensor<double>, Tensor<double>> F)[] Ops =
+    private static readonly (string Name, Func<Tensor<double>, Tensor<double>, Tensor<double>, Tensor<double>> F)[] s_ops =
     [
         ("Linear", (x, w, b) => Tensor.Linear(x, w, b)),
         ("Linear without bias", (x, w, _) => Tensor.Linear(x, w)),
@@ -23,7 +23,7 @@ public sealed class LeafGradientTests
     ];
 
     private static Gen<(int Op, Tensor<double> X, Tensor<double> W, Tensor<double> B, bool Twice)> Cases()
-        => from op in Gen.Choose(0, Ops.Length - 1)
+        => from op in Gen.Choose(0, s_ops.Length - 1)
            from m in Gen.Choose(1, 5)
            from k in Gen.Choose(1, 5)
            from n in Gen.Choose(1, 5)
@@ -38,7 +38,7 @@ public sealed class LeafGradientTests
     {
         var property = Prop.ForAll(Cases().ToArbitrary(), c =>
         {
-            var f = Ops[c.Op].F;
+            var f = s_ops[c.Op].F;
             Tensor<double> x = c.X.RequiresGrad(), w = c.W.RequiresGrad(), b = c.B.RequiresGrad();
             Tensor<double> Loss()
             {
@@ -62,7 +62,7 @@ public sealed class LeafGradientTests
                     {
                         if (actual.Length != once[i].Length || Math.Abs(actual[j] - (factor * once[i][j])) > 1e-12 * (1 + Math.Abs(once[i][j])))
                         {
-                            failure += $"{Ops[c.Op].Name}, {when}: gradient {i} element {j} is {(actual.Length > j ? actual[j] : double.NaN)}, expected {factor * once[i][j]}; ";
+                            failure += $"{s_ops[c.Op].Name}, {when}: gradient {i} element {j} is {(actual.Length > j ? actual[j] : double.NaN)}, expected {factor * once[i][j]}; ";
                             return;
                         }
                     }

@@ -54,21 +54,21 @@ public sealed class MixedTapeTests
         // f(w, a) = a · Σ (W·[a, a²])   for W [2, 2]: both kinds of input at once, checked by central differences.
         static double F(double[] w, double a) => a * ((w[0] * a) + (w[1] * a * a) + (w[2] * a) + (w[3] * a * a));
         double[] w0 = [0.3, -0.7, 1.1, 0.4];
-        const double a0 = 0.9, h = 1e-6;
+        const double A0 = 0.9, H = 1e-6;
         Tensor<double> w = Tensor.FromArray<double>(w0, [2, 2]).RequiresGrad();
         using var tape = new Tape();
-        Scalar a = tape.Variable(a0);
+        Scalar a = tape.Variable(A0);
         Tensor<double> t = Tensor.FromScalars<double>([a, a * a], 2);
         Scalar f = w.MatMul(t).Sum().ToScalar() * a;
         Gradients g = tape.Backward(f);
-        Assert.That(f.Value, Is.EqualTo(F(w0, a0)).Within(1e-14));
-        Assert.That(g[a], Is.EqualTo((F(w0, a0 + h) - F(w0, a0 - h)) / (2 * h)).Within(1e-7));
+        Assert.That(f.Value, Is.EqualTo(F(w0, A0)).Within(1e-14));
+        Assert.That(g[a], Is.EqualTo((F(w0, A0 + H) - F(w0, A0 - H)) / (2 * H)).Within(1e-7));
         for (int i = 0; i < 4; i++)
         {
             double[] up = (double[])w0.Clone(), down = (double[])w0.Clone();
-            up[i] += h;
-            down[i] -= h;
-            Assert.That(w.Grad!.ToArray()[i], Is.EqualTo((F(up, a0) - F(down, a0)) / (2 * h)).Within(1e-7), $"∂f/∂w[{i}]");
+            up[i] += H;
+            down[i] -= H;
+            Assert.That(w.Grad!.ToArray()[i], Is.EqualTo((F(up, A0) - F(down, A0)) / (2 * H)).Within(1e-7), $"∂f/∂w[{i}]");
         }
     }
 
