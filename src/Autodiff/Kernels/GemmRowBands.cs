@@ -62,6 +62,16 @@ internal static class GemmRowBands
         try
         {
             Run(a, aOffset, b, bOffset, transposeB, c, cOffset, Math.Min(rows, m), n, k, accumulate);
+
+            // A band whose pool thread has not started yet is done here rather than waited for: when every pool
+            // thread is busy (in other products, say), waiting could take as long as the pool takes to grow.
+            foreach (BandWork<T> band in work)
+            {
+                if (band.TryClaim())
+                {
+                    band.RunHere();
+                }
+            }
         }
         catch (Exception e)
         {
@@ -70,8 +80,7 @@ internal static class GemmRowBands
 
         foreach (BandWork<T> band in work)
         {
-            band.Done.Wait();
-            band.Done.Dispose();
+            band.WaitIfClaimedElsewhere();
             failure ??= band.Failure;
         }
 
@@ -98,16 +107,26 @@ internal static class GemmRowBands
         }
     }
 
-    /// <summary>One helper's band: run on a pool thread, then signalled.</summary>
+    /// <summary>One band for a helper: run by whichever of the pool thread and the caller claims it first.</summary>
     private sealed class BandWork<T>(T[] a, int aOffset, T[] b, int bOffset, bool transposeB, T[] c, int cOffset, int m, int n, int k, bool accumulate) : IThreadPoolWorkItem
         where T : unmanaged, INumberBase<T>
     {
-        public ManualResetEventSlim Done { get; } = new(false);
+        private readonly ManualResetEventSlim _done = new(false);
+        private int _claimed;
+        private bool _ranHere;
 
         public Exception? Failure { get; private set; }
 
+        public bool TryClaim() => Interlocked.Exchange(ref _claimed, 1) == 0;
+
+        /// <summary>Runs on the pool thread: the band, unless the caller has taken it.</summary>
         public void Execute()
         {
+            if (!TryClaim())
+            {
+                return;
+            }
+
             try
             {
                 Run(a, aOffset, b, bOffset, transposeB, c, cOffset, m, n, k, accumulate);
@@ -118,7 +137,23 @@ internal static class GemmRowBands
             }
             finally
             {
-                Done.Set();
+                _done.Set();
+            }
+        }
+
+        /// <summary>Runs on the caller, which has claimed the band.</summary>
+        public void RunHere()
+        {
+            _ranHere = true;
+            Run(a, aOffset, b, bOffset, transposeB, c, cOffset, m, n, k, accumulate);
+        }
+
+        /// <summary>Waits for the pool thread if it claimed the band (a claim by the pool thread always ends in Set).</summary>
+        public void WaitIfClaimedElsewhere()
+        {
+            if (!_ranHere && !TryClaim())
+            {
+                _done.Wait();
             }
         }
     }

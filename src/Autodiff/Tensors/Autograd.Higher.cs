@@ -45,8 +45,10 @@ public static partial class Autograd
             return Tensor.ZerosLike(x); // the gradient does not depend on x: f is at most linear
         }
 
-        // H is symmetric, so the vector–Jacobian product vᵀ·∂(∇f)/∂x is H·v.
-        return tape.Gradient(gradient, [input], v)[0];
+        // H is symmetric, so the vector–Jacobian product vᵀ·∂(∇f)/∂x is H·v. (A copy when the sweep passed v through
+        // unchanged: the caller's v must not be the result.)
+        Tensor<T> hv = tape.Gradient(gradient, [input], v)[0];
+        return ReferenceEquals(hv, v) ? hv.Clone() : hv;
     }
 
     /// <summary>The Hessian ∂²f/∂x∂x of a function with a one-element result, shape x.Shape ++ x.Shape (for small x).</summary>
@@ -93,7 +95,8 @@ public static partial class Autograd
             return (y.Detach().Clone(), Tensor.Zeros<T>(y.Shape));
         }
 
-        return (y.Detach().Clone(), tape.Gradient(map.Vjp, [map.U], v)[0]);
+        Tensor<T> jv = tape.Gradient(map.Vjp, [map.U], v)[0];
+        return (y.Detach().Clone(), ReferenceEquals(jv, v) ? jv.Clone() : jv);
     }
 
     /// <summary>

@@ -31,8 +31,28 @@ public sealed partial class Tape
     /// </summary>
     public long PooledElements => (_floatBuffers?.HeldElements ?? 0) + (_doubleBuffers?.HeldElements ?? 0);
 
-    /// <summary>The tape that lends arrays to operations run now: the one being swept, else the current recording tape.</summary>
-    internal static Tape? Lender => s_sweeping ?? (Autograd.IsGradEnabled ? s_current.Value : null);
+    /// <summary>
+    /// The tape that lends arrays to operations run now: the one being swept, else the current recording tape — but
+    /// only on the thread that drives it (the one that created or last reset it). The current tape flows into tasks
+    /// started from its flow; an op run there concurrently must not borrow memory that the driving thread's next
+    /// sweep or reset takes back, so it allocates.
+    /// </summary>
+    internal static Tape? Lender
+    {
+        get
+        {
+            if (s_sweeping is { } swept)
+            {
+                return swept;
+            }
+
+            Tape? tape = Autograd.IsGradEnabled ? s_current.Value : null;
+            return tape is not null && tape._drivingThread == Environment.CurrentManagedThreadId ? tape : null;
+        }
+    }
+
+    // The thread that created or last reset this tape: the only one whose ops borrow its memory.
+    private int _drivingThread = Environment.CurrentManagedThreadId;
 
     /// <summary>The pool for <typeparamref name="T"/>.</summary>
     internal BufferPool<T> Buffers<T>()
@@ -79,6 +99,7 @@ public sealed partial class Tape
 
     private void RecycleBuffers()
     {
+        _drivingThread = Environment.CurrentManagedThreadId;
         _floatBuffers?.Recycle();
         _doubleBuffers?.Recycle();
         RecycleEpoch++;

@@ -68,7 +68,7 @@ public sealed partial class Tape
     {
         if (sink.CreateGraph)
         {
-            throw new NotSupportedException("Backward with createGraph: this tape mixes Scalars and tensors, and scalar entries keep their partial derivatives as numbers, so the sweep cannot be recorded. Keep higher-order derivatives to tensors.");
+            ThrowMixedCreateGraph();
         }
 
         (int, int) mark = MarkBuffers();
@@ -106,6 +106,9 @@ public sealed partial class Tape
             RecycleSince(mark);
         }
     }
+
+    private static void ThrowMixedCreateGraph() => throw new NotSupportedException(
+        "Backward with createGraph: this tape mixes Scalars and tensors, and scalar entries keep their partial derivatives as numbers, so the sweep cannot be recorded. Keep higher-order derivatives to tensors.");
 
     /// <summary>The scalar sweep over slots <paramref name="high"/> down to <paramref name="low"/> (the plain loop).</summary>
     private void SweepScalarRange(int high, int low)

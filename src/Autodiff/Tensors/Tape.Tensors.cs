@@ -53,6 +53,11 @@ public sealed partial class Tape
         }
 
         ValidateInput(output, "Backward", null, 0);
+        if (_mixed && sink.CreateGraph)
+        {
+            ThrowMixedCreateGraph(); // before any node holds a seed that a later sweep would add to
+        }
+
         int last = _tensorNodes.LastIndexOf(start);
         start.Accumulate(seed, sink.CreateGraph);
         if (_mixed)

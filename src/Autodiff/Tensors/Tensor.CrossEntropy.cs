@@ -42,7 +42,9 @@ public static partial class Tensor
         }
 
         var losses = new Tensor<T>(Uninitialized<T>(n), [n]);
-        var softmax = new Tensor<T>(Uninitialized<T>(n * c), [n, c]);
+        // Kept for the backward pass, so lent by the tape only when the op will be recorded (else it is scratch).
+        bool recorded = logits.GradRequired && Autograd.IsRecording;
+        var softmax = new Tensor<T>(recorded ? Uninitialized<T>(n * c) : GC.AllocateUninitializedArray<T>(n * c), [n, c]);
         ReadOnlySpan<T> x = logits.Span;
         Span<T> p = softmax.Data, loss = losses.Data;
         if (c >= ShortRow)

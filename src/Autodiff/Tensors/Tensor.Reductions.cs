@@ -20,7 +20,8 @@ public sealed partial class Tensor<T>
                 Shapes.Throw(op, $"cannot reduce the empty axis {axis} of shape {Shapes.Format(_shape)}.", file, line);
             }
 
-            var reduced = Tensor.Uninitialized<T>(outer * inner);
+            // Only the last pass makes the result; earlier passes' arrays are the op's own scratch, never lent.
+            var reduced = axis == axes[0] ? Tensor.Uninitialized<T>(outer * inner) : GC.AllocateUninitializedArray<T>(outer * inner);
             if (length > 0)
             {
                 Reduce.Axis<T, TKernel>(data, reduced, outer, length, inner);

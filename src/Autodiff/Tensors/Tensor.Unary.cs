@@ -108,7 +108,7 @@ public sealed partial class Tensor<T>
             {
                 d[i] = x[i] > T.Zero ? T.One : x[i] < T.Zero ? -T.One : T.Zero;
             }
-        });
+        }).Kept();
 
     /// <summary>tanh x.</summary>
     /// <remarks>Backward: g·(1 − y²), fused (note 004's 1 + tanh² is a slip).</remarks>

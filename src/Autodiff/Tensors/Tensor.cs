@@ -81,6 +81,13 @@ public sealed partial class Tensor<T> : IFormattable
     /// <summary>Whether the elements live in an array lent by a tape until its next reset.</summary>
     internal bool IsLent => _lender is not null;
 
+    /// <summary>This tensor after <see cref="KeepLentArray"/>: for results of ops that are never recorded (comparisons, Sign).</summary>
+    internal Tensor<T> Kept()
+    {
+        KeepLentArray();
+        return this;
+    }
+
     /// <summary>Keeps the elements for good: a result that was not recorded must not be recycled by the next reset.</summary>
     internal void KeepLentArray()
     {

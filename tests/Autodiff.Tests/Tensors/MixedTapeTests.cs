@@ -85,4 +85,16 @@ public sealed class MixedTapeTests
         Tensor<double> y = x.Mul(x).Sum();
         Assert.Throws<NotSupportedException>(() => y.Backward(createGraph: true));
     }
+
+    [Test]
+    public void A_refused_createGraph_sweep_leaves_no_seed_behind()
+    {
+        Tensor<double> w = Tensor.FromArray<double>([1.5, -2.0], [2]).RequiresGrad();
+        using var tape = new Tape();
+        Tensor<double> loss = w.Mul(w).Sum();
+        _ = loss.ToScalar(); // the tape now mixes
+        Assert.Throws<NotSupportedException>(() => loss.Backward(createGraph: true));
+        loss.Backward();
+        Assert.That(w.Grad!.ToArray(), Is.EqualTo(new[] { 3.0, -4.0 }), "2w, not 4w");
+    }
 }

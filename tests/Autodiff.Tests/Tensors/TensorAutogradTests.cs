@@ -209,11 +209,18 @@ public sealed class TensorAutogradTests
         Assert.That(tape.PooledElements, Is.EqualTo(held).And.GreaterThan(0), "after one step every shape is in the pool");
 
         // A result that was not recorded (no input requires grad) belongs to the caller: a reset leaves it alone.
+        // Comparisons and Sign are never recorded, and their results are the caller's too.
         Tensor<float> untracked = x.Mul(2f).Exp();
-        float[] before = untracked.ToArray();
+        Tensor<float> mask = x.Gt(Tensor.Zeros<float>(16)), signs = x.Sign(), pair = x.Eq(x);
+        Tensor<float> summed = x.Reshape([2, 2, 16]).Sum([0, 2]);
+        float[] before = untracked.ToArray(), maskBefore = mask.ToArray(), signsBefore = signs.ToArray(), summedBefore = summed.ToArray();
         tape.Reset();
-        _ = x.MatMul(w).Relu().Sum();
+        _ = x.MatMul(w).Relu().Sum().Add(x.Mul(3f).Sum());
         Assert.That(untracked.ToArray(), Is.EqualTo(before));
+        Assert.That(mask.ToArray(), Is.EqualTo(maskBefore));
+        Assert.That(signs.ToArray(), Is.EqualTo(signsBefore));
+        Assert.That(pair.ToArray(), Is.All.EqualTo(1f));
+        Assert.That(summed.ToArray(), Is.EqualTo(summedBefore));
 
         Tensor<float> kept;
         using (var inner = new Tape())
