@@ -43,7 +43,7 @@ internal static class ResultsChart
         plot.Axes.Bottom.SetTicks(Enumerable.Range(0, cases.Count).Select(i => (double)i).ToArray(), cases.Select(c => c.Label).ToArray());
         plot.Axes.Margins(bottom: 0);
         plot.Axes.SetLimitsY(0, Math.Max(2.0, cases.Max(c => c.Speedup) * 1.15));
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(Alignment.UpperLeft);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(png))!);
         plot.SavePng(png, 900, 500);
         Console.WriteLine($"chart: {png}");
