@@ -36,8 +36,7 @@ public class FashionMnistEpochBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        Parallelism.MaxThreads = Threads;
-        torch.set_num_threads(Threads);
+        ThreadCount.UseOnBothSides(Threads);
         (Dataset train, _) = FashionMnist.Load();
         _pair = new TrainingPair(seed: 11);
         _loader = new DataLoader(train, BatchSize, shuffle: true, seed: 12);

@@ -46,8 +46,7 @@ public class SgemmBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        Parallelism.MaxThreads = Threads;
-        torch.set_num_threads(Threads);
+        ThreadCount.UseOnBothSides(Threads);
 
         _a = Tensor.RandomUniform<float>([N, N], seed: 1, low: -1.0, high: 1.0);
         _b = Tensor.RandomUniform<float>([N, N], seed: 2, low: -1.0, high: 1.0);

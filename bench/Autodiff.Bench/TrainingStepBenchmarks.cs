@@ -37,8 +37,7 @@ public class TrainingStepBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        Parallelism.MaxThreads = Threads;
-        torch.set_num_threads(Threads);
+        ThreadCount.UseOnBothSides(Threads);
         _pair = new TrainingPair(seed: 7);
         _x = Tensor.RandomUniform<float>([Batch, TrainingPair.Inputs], seed: 9, low: 0, high: 1);
         var random = new Random(10);
