@@ -99,6 +99,7 @@ public sealed partial class Tape
             SweepFrom(last);
         }
 
+        CheckScalarBackward(last);
         return new Gradients(this, _generation, _adjoints.AsSpan(0, last + 1).ToArray());
     }
 
@@ -118,6 +119,8 @@ public sealed partial class Tape
         {
             SweepFrom(output);
         }
+
+        CheckScalarBackward(output);
     }
 
     private void PrepareAdjoints(int last)

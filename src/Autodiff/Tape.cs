@@ -77,12 +77,20 @@ public sealed partial class Tape : IDisposable
     public void Reset()
     {
         ThrowIfDisposed();
-        _count = 1;
-        _generation++;
-        _names?.Clear();
-        _tensorNodes.Clear();
-        ClearMixed();
-        RecycleBuffers();
+        bool entered = Enter(nameof(Reset));
+        try
+        {
+            _count = 1;
+            _generation++;
+            _names?.Clear();
+            _tensorNodes.Clear();
+            ClearMixed();
+            RecycleBuffers();
+        }
+        finally
+        {
+            Exit(entered);
+        }
     }
 
     /// <summary>Restores the tape that was current when this one was created. Scalars of this tape become invalid.</summary>
@@ -162,12 +170,13 @@ public sealed partial class Tape : IDisposable
     {
         int i = _count;
         Entry[] entries = _entries;
-        if ((uint)i >= (uint)entries.Length)
+        if ((uint)i >= (uint)entries.Length || _detectAnomalies)
         {
             // Not Grow() followed by the writes below: no vector register survives a call on x64 Unix, so every
             // double live across that call (value, da, db, the caller's values) would be kept on the stack, on
             // the fast path too; the chain benchmark's forward pass took 1.3× as long. A tail call leaves none live.
-            return GrowAndPush(op, value, a, da, b, db, file, line);
+            // Anomaly mode takes the same slow path, so that switched off it costs one test of a field.
+            return PushSlow(op, value, a, da, b, db, file, line);
         }
 
         entries[i] = new Entry(a, b, da, db);
@@ -192,15 +201,35 @@ public sealed partial class Tape : IDisposable
     internal Scalar Push(ScalarOp op, double value, int a, double da, string? file, int line)
         => Push(op, value, a, da, Sink, 0.0, file, line);
 
+    /// <summary>Push when the arrays are full or anomaly mode is on: checks the value, grows, then appends.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private Scalar GrowAndPush(ScalarOp op, double value, int a, double da, int b, double db, string? file, int line)
+    private Scalar PushSlow(ScalarOp op, double value, int a, double da, int b, double db, string? file, int line)
     {
-        int capacity = checked(_entries.Length * 2);
-        Array.Resize(ref _entries, capacity);
-        Array.Resize(ref _values, capacity);
-        Array.Resize(ref _ops, capacity);
-        Array.Resize(ref _locations, capacity);
-        return Push(op, value, a, da, b, db, file, line);
+        if (_detectAnomalies && !double.IsFinite(value))
+        {
+            ThrowScalarForwardAnomaly(op, value, a, b, file, line);
+        }
+
+        int i = _count;
+        if (i >= _entries.Length)
+        {
+            int capacity = checked(_entries.Length * 2);
+            Array.Resize(ref _entries, capacity);
+            Array.Resize(ref _values, capacity);
+            Array.Resize(ref _ops, capacity);
+            Array.Resize(ref _locations, capacity);
+        }
+
+        _entries[i] = new Entry(a, b, da, db);
+        _values[i] = value;
+        _ops[i] = file is null ? (byte)op : (byte)((byte)op | HasLocation);
+        if (file is not null)
+        {
+            _locations[i] = new Location(file, line);
+        }
+
+        _count = i + 1;
+        return new Scalar(this, i, _generation, value);
     }
 
     /// <summary>The tape of a live scalar; throws a clear exception for a default, stale or disposed one.</summary>

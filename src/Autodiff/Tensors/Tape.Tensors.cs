@@ -16,8 +16,17 @@ public sealed partial class Tape
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ThrowIfDisposed();
-        _tensorNodes.Add(node);
-        _tensorMarks.Add(_count);
+        bool entered = Enter(node.Name);
+        try
+        {
+            _tensorNodes.Add(node);
+            _tensorMarks.Add(_count);
+        }
+        finally
+        {
+            Exit(entered);
+        }
+
         node.Output.Node = node;
         node.Output.NodeTape = this;
         node.Output.NodeGeneration = _generation;
@@ -42,6 +51,20 @@ public sealed partial class Tape
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ThrowIfDisposed();
+        bool entered = Enter("Backward");
+        try
+        {
+            SweepTensorsClaimed(output, seed, sink);
+        }
+        finally
+        {
+            Exit(entered);
+        }
+    }
+
+    private void SweepTensorsClaimed<T>(Tensor<T> output, Tensor<T> seed, IGradientSink sink)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         if (output.Node is not TensorNode<T> start)
         {
             if (output.GradRequired && sink.Wants(output))
