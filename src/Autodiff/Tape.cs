@@ -297,13 +297,26 @@ public sealed partial class Tape : IDisposable
 
         if (x.Tape._disposed)
         {
-            throw new ObjectDisposedException(nameof(Tape), $"{op}: the scalar #{x.Index} belongs to a tape that has been disposed.");
+            throw new ObjectDisposedException(nameof(Tape), $"{op}: the scalar #{x.Index} belongs to a tape that has been disposed; use scalars (and differentiate) inside their tape's using block.");
         }
 
-        throw new InvalidOperationException($"{op}: the scalar #{x.Index} was recorded before the tape was reset (or belongs to another tape) and is no longer valid.");
+        throw new InvalidOperationException($"{op}: the scalar #{x.Index} was recorded before the tape was reset (or belongs to another tape) and is no longer valid; " +
+            "read its Value before Reset() if you need the number, and record the computation again on the reset tape.");
     }
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+    private void ThrowIfDisposed([CallerMemberName] string op = "")
+    {
+        if (_disposed)
+        {
+            ThrowDisposed(op);
+        }
+    }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowDisposed(string op) => throw new ObjectDisposedException(nameof(Tape),
+        $"{op}: the tape has been disposed, and with it everything recorded on it. Differentiate (Backward, Gradient) " +
+        "inside the tape's using block, or create a new Tape for a new computation.");
 
     /// <summary>One recorded operation: its inputs (slots) and the local partial derivatives with respect to them.</summary>
     private readonly record struct Entry(int A, int B, double PartialA, double PartialB);

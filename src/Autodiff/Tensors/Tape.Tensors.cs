@@ -15,7 +15,7 @@ public sealed partial class Tape
     internal void Record<T>(TensorNode<T> node)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ThrowIfDisposed();
+        ThrowIfDisposed(node.Name);
         bool entered = Enter(node.Name);
         try
         {
@@ -50,7 +50,7 @@ public sealed partial class Tape
     internal void SweepTensors<T>(Tensor<T> output, Tensor<T> seed, IGradientSink sink)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ThrowIfDisposed();
+        ThrowIfDisposed("Backward");
         bool entered = Enter("Backward");
         try
         {
@@ -75,7 +75,15 @@ public sealed partial class Tape
             return;
         }
 
-        ValidateInput(output, "Backward", null, 0);
+        if (!ReferenceEquals(output.NodeTape, this) || output.NodeGeneration != _generation)
+        {
+            // The node list no longer holds (or never held) this output's node: sweeping would read another step's graph.
+            throw new InvalidOperationException(
+                $"Backward: the tensor (shape {Shapes.Format(output.Shape)}, made by '{start.Name}'{Shapes.Where(start.File, start.Line)}) was recorded " +
+                "on this tape before its last Reset(), or on another tape; its graph is gone. Call Backward() before resetting the tape, " +
+                "or recompute the value on the current tape.");
+        }
+
         if (_mixed && sink.CreateGraph)
         {
             ThrowMixedCreateGraph(); // before any node holds a seed that a later sweep would add to
