@@ -57,6 +57,50 @@ internal static class DataFiles
         }
     }
 
+    /// <summary>
+    /// Reads <paramref name="count"/> bytes, allocating no more than the stream holds: a header that declares
+    /// gigabytes in a file of a few bytes must not cost gigabytes. A seekable stream is measured first; any other
+    /// (gzip) is read into a buffer that grows as data arrives. <paramref name="got"/> is less than
+    /// <paramref name="count"/> when the stream ends first; the returned array is then not to be used.
+    /// </summary>
+    public static byte[] ReadBounded(Stream stream, int count, string path, out long got)
+    {
+        const int Chunk = 1 << 20;
+        if (stream.CanSeek && stream.Length - stream.Position < count)
+        {
+            got = stream.Length - stream.Position;
+            return [];
+        }
+
+        if (stream.CanSeek || count <= Chunk)
+        {
+            var data = new byte[count];
+            got = ReadUpTo(stream, data, path);
+            return data;
+        }
+
+        var buffer = new byte[Chunk];
+        int total = 0;
+        while (total < count)
+        {
+            if (total == buffer.Length)
+            {
+                Array.Resize(ref buffer, (int)Math.Min(2L * buffer.Length, count));
+            }
+
+            int n = ReadUpTo(stream, buffer.AsSpan(total), path);
+            if (n == 0)
+            {
+                break;
+            }
+
+            total += n;
+        }
+
+        got = total;
+        return buffer;
+    }
+
     /// <summary>A decompressing stream that, at its end, checks the size read against the gzip trailer's.</summary>
     private sealed class CheckedGZipStream(GZipStream inner, uint declaredSize, bool hasTrailer) : Stream
     {
