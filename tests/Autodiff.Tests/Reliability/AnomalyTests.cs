@@ -64,6 +64,21 @@ public sealed class AnomalyTests
     }
 
     [Test]
+    public void A_weight_gradient_that_overflows_is_blamed_on_Linear_even_though_it_would_be_written_in_place()
+    {
+        // Outside anomaly mode Linear writes ∂L/∂W straight into W.Grad; in it, the gradient is returned and checked.
+        using var tape = new Tape { DetectAnomalies = true };
+        Tensor<float> x = Tensor.Full(1e30f, 1, 2);
+        Tensor<float> w = Tensor.Full(1e-30f, 1, 2).RequiresGrad();
+        w.Grad = Tensor.Zeros<float>(1, 2);
+        Tensor<float> loss = Tensor.Linear(x, w, null).Mul(1e20f).Sum(); // forward ≈ 2e20: finite
+        var ex = Assert.Throws<AnomalyException>(() => loss.Backward()); // ∂L/∂W = 1e20 · 1e30: not in float
+        Assert.That(ex!.Op, Is.EqualTo("Linear"));
+        Assert.That(ex.Phase, Is.EqualTo(AnomalyPhase.Backward));
+        Assert.That(ex.Message, Does.Contain("gradient for input 1"));
+    }
+
+    [Test]
     public void Custom_rule_returning_NaN_is_caught_in_backward()
     {
         using var tape = new Tape { DetectAnomalies = true };
