@@ -21,9 +21,9 @@ public sealed class MisuseCatalogueTests
     {
         // ---- shapes, one per op family ----------------------------------------------------------------------
         yield return new("elementwise: shapes that do not broadcast", () => _ = M(2, 3).Add(M(4, 3)), typeof(ArgumentException),
-            "Add", "[2, 3]", "[4, 3]", "do not broadcast", "MisuseCatalogueTests.cs:");
+            "Add", "[2, 3]", "[4, 3]", "do not broadcast", "MisuseCatalogueTests.cs:", "equal or one of them 1");
         yield return new("matmul: inner dimensions differ", () => _ = M(64, 784).MatMul(M(128, 10)), typeof(ArgumentException),
-            "MatMul", "[64, 784] × [128, 10]", "inner dimensions 784 ≠ 128");
+            "MatMul", "[64, 784] × [128, 10]", "inner dimensions 784 ≠ 128", "transposed?");
         yield return new("matmul: rank 4", () => _ = Tensor.Ones<double>(1, 1, 2, 2).MatMul(M(2, 2)), typeof(ArgumentException),
             "MatMul", "1, 2 or 3 dimensions");
         yield return new("matmul: batch sizes do not broadcast", () => _ = Tensor.Ones<double>(2, 3, 4).MatMul(Tensor.Ones<double>(3, 4, 5)), typeof(ArgumentException),
@@ -33,7 +33,7 @@ public sealed class MisuseCatalogueTests
         yield return new("linear: weight does not fit the input", () => _ = Tensor.Linear(M(4, 3), M(5, 2), null), typeof(ArgumentException),
             "Linear", "x [m, k], W [n, k]");
         yield return new("reduction: axis out of range", () => _ = M(2, 3).Sum(5), typeof(ArgumentException),
-            "Sum", "axis 5 is out of range", "rank 2");
+            "Sum", "axis 5 is out of range", "rank 2", "use an axis in [-2, 2)");
         yield return new("reduction: axis given twice", () => _ = M(2, 3).Sum([1, -1]), typeof(ArgumentException),
             "Sum", "given twice");
         yield return new("reduction: max over an empty axis", () => _ = Tensor.Zeros<double>(2, 0).Max(1), typeof(ArgumentException),
@@ -43,7 +43,7 @@ public sealed class MisuseCatalogueTests
         yield return new("argmax over an empty axis", () => _ = Tensor.Zeros<double>(3, 0).ArgMax(1), typeof(ArgumentException),
             "ArgMax", "is empty");
         yield return new("reshape: element count differs", () => _ = M(2, 3).Reshape([4]), typeof(ArgumentException),
-            "Reshape", "cannot reshape [2, 3] (6 elements) to [4]");
+            "Reshape", "cannot reshape [2, 3] (6 elements) to [4]", "same number of elements");
         yield return new("squeeze: axis is not 1", () => _ = M(2, 3).Squeeze(1), typeof(ArgumentException),
             "Squeeze", "axis 1", "has size 3, not 1");
         yield return new("broadcastTo: incompatible target", () => _ = M(2, 3).BroadcastTo([4, 3]), typeof(ArgumentException),
@@ -55,11 +55,11 @@ public sealed class MisuseCatalogueTests
         yield return new("narrow: range outside the axis", () => _ = M(2, 3).Narrow(1, 2, 5), typeof(ArgumentException),
             "Narrow", "range [2, 7) is outside axis 1");
         yield return new("indexSelect: index out of range", () => _ = M(2, 3).IndexSelect(1, [0, 3]), typeof(ArgumentException),
-            "IndexSelect", "index 3 is out of range", "size 3");
+            "IndexSelect", "index 3 is out of range", "size 3", "[0, 3)");
         yield return new("gather: index count does not fit", () => _ = M(2, 3).Gather(1, [0, 1, 2]), typeof(ArgumentException),
             "Gather", "3 indices do not fit");
         yield return new("concat: shapes differ off the axis", () => _ = Tensor.Concat<double>([M(2, 3), M(3, 4)], 0), typeof(ArgumentException),
-            "Concat", "[2, 3] and [3, 4] differ outside axis 0");
+            "Concat", "[2, 3] and [3, 4] differ outside axis 0", "only along the axis");
         yield return new("concat: no tensors", () => _ = Tensor.Concat<double>([], 0), typeof(ArgumentException),
             "Concat", "at least one tensor");
         yield return new("stack: shapes differ", () => _ = Tensor.Stack<double>([M(2, 3), M(2, 2)]), typeof(ArgumentException),
@@ -78,6 +78,10 @@ public sealed class MisuseCatalogueTests
             "FromArray", "3 values do not fill shape [2, 2]");
         yield return new("zeros: negative dimension", () => _ = Tensor.Zeros<double>(2, -1), typeof(ArgumentException),
             "negative dimension", "[2, -1]");
+        yield return new("zeros: more elements than an array holds", () => _ = Tensor.Zeros<double>(65536, 65536, 65536, 65536), typeof(ArgumentException),
+            "[65536, 65536, 65536, 65536]", "more elements than a tensor can hold", "smaller tensors");
+        yield return new("reshape: to a shape beyond an array", () => _ = M(2, 3).Reshape([65536, 65536, -1]), typeof(ArgumentException),
+            "Reshape", "cannot reshape [2, 3]", "same number of elements");
         yield return new("arange: zero step", () => _ = Tensor.Arange(0.0, 1.0, 0.0), typeof(ArgumentException),
             "Arange", "non-zero");
         yield return new("indexer: wrong number of indices", () => _ = M(2, 3)[1], typeof(ArgumentException),
