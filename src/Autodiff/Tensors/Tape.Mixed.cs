@@ -75,7 +75,7 @@ public sealed partial class Tape
         int s = scalarStart, j = tensorStart;
         try
         {
-            using Autograd.GradModeScope mode = Autograd.NoGrad();
+            using Autograd.PauseScope mode = Autograd.PauseRecording();
             using SweepScope sweeping = BeginSweep(sink is LeafGradSink);
             while (s > Sink || j >= 0)
             {
