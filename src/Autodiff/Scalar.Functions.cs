@@ -19,7 +19,7 @@ public readonly partial struct Scalar
         Tape tape = Autodiff.Tape.Of(x, nameof(Pow));
         double v = x.Data;
         double dx = p == 0.0 ? 0.0 : p * Math.Pow(v, p - 1.0);
-        return tape.Push(ScalarOp.Pow, Math.Pow(v, p), x.Index, dx, file, line);
+        return tape.Push(ScalarOp.Pow, Math.Pow(v, p), x.Index, dx, p, constantFirst: false, file, line);
     }
 
     /// <summary>aᵇ for a variable exponent.</summary>
@@ -55,7 +55,7 @@ public readonly partial struct Scalar
         double bv = b.Data;
         double y = Math.Pow(c, bv);
         double db = c == 0.0 && bv >= 0.0 ? 0.0 : y * Math.Log(c);
-        return tape.Push(ScalarOp.Pow, y, b.Index, db, file, line);
+        return tape.Push(ScalarOp.Pow, y, b.Index, db, c, constantFirst: true, file, line);
     }
 
     /// <summary>eˣ.</summary>
@@ -262,6 +262,19 @@ public readonly partial struct Scalar
         double v = x.Data;
         double cdf = SpecialFunctions.NormalCdf(v);
         return tape.Push(ScalarOp.Gelu, v * cdf, x.Index, cdf + (v * SpecialFunctions.NormalPdf(v)), file, line);
+    }
+
+    /// <summary>Φ(x), the standard normal cumulative distribution function (PyTorch's <c>special.ndtr</c>).</summary>
+    /// <remarks>d/dx Φ(x) = φ(x) = e^(−x²/2)/√(2π). Also the piece that makes GELU twice differentiable on a recorded sweep.</remarks>
+    /// <param name="x">The argument.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar NormalCdf(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        Tape tape = Autodiff.Tape.Of(x, nameof(NormalCdf));
+        double v = x.Data;
+        return tape.Push(ScalarOp.NormalCdf, SpecialFunctions.NormalCdf(v), x.Index, SpecialFunctions.NormalPdf(v), file, line);
     }
 
     /// <summary>σ(x) in the form that cannot overflow: e^−x is only taken for x ≥ 0.</summary>

@@ -220,7 +220,7 @@ public readonly partial struct Scalar : IEquatable<Scalar>
     {
         Tape tape = Autodiff.Tape.Of(a, nameof(Divide));
         double y = c / a.Data;
-        return tape.Push(ScalarOp.Divide, y, a.Index, -y / a.Data, file, line);   // d/da c/a = −c/a²
+        return tape.Push(ScalarOp.Divide, y, a.Index, -y / a.Data, c, constantFirst: true, file, line);   // d/da c/a = −c/a²
     }
 
     /// <summary>a / b.</summary>

@@ -74,4 +74,7 @@ public enum ScalarOp : byte
 
     /// <summary>x · Φ(x).</summary>
     Gelu,
+
+    /// <summary>Φ(x), the standard normal CDF.</summary>
+    NormalCdf,
 }

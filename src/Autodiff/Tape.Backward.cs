@@ -92,7 +92,7 @@ public sealed partial class Tape
 
         if (_mixed)
         {
-            SweepMixedFromScalar(last, new LeafGradSink(createGraph: false));
+            SweepMixedFromScalar(last, LeafGradSink.For(createGraph: false));
         }
         else
         {
@@ -113,7 +113,7 @@ public sealed partial class Tape
         _adjoints[output] = seed;
         if (_mixed)
         {
-            SweepMixedFromScalar(output, leafGrads ? new LeafGradSink(createGraph: false) : NoLeavesSink.Instance);
+            SweepMixedFromScalar(output, leafGrads ? LeafGradSink.For(createGraph: false) : NoLeavesSink.Instance);
         }
         else
         {

@@ -78,7 +78,7 @@ public sealed partial class Tape
         return sb.ToString();
     }
 
-    private ScalarOp OpAt(int i) => (ScalarOp)(_ops[i] & ~HasLocation);
+    private ScalarOp OpAt(int i) => (ScalarOp)(_ops[i] & ~(HasLocation | ConstantFirst));
 
     /// <summary>"File.cs:line" of an entry recorded with caller info, else empty.</summary>
     private string Where(int i)

@@ -29,6 +29,10 @@ public sealed partial class Tape : IDisposable
     // Set beside the operation in _ops when the entry was recorded with caller info: its _locations slot is valid.
     private const byte HasLocation = 0x80;
 
+    // Set beside the operation in _ops when a constant came first (c / a, cᵇ): the recorded sweep of
+    // RecordedGradient must tell these from a / c and aᵖ, whose entries otherwise look the same.
+    private const byte ConstantFirst = 0x40;
+
     private static readonly AsyncLocal<Tape?> s_current = new();
 
     private readonly Tape? _outer;
@@ -39,6 +43,7 @@ public sealed partial class Tape : IDisposable
     private double[] _values;
     private byte[] _ops;            // the ScalarOp of each entry, | HasLocation
     private Location[] _locations;  // written only for entries recorded with caller info (operators have none)
+    private double[]? _constants;   // the hidden constant of Pow(a, p) and Pow(c, b); made by the first such entry
 
     private double[] _adjoints;
     private int _count;
@@ -218,6 +223,10 @@ public sealed partial class Tape : IDisposable
             Array.Resize(ref _values, capacity);
             Array.Resize(ref _ops, capacity);
             Array.Resize(ref _locations, capacity);
+            if (_constants is not null)
+            {
+                Array.Resize(ref _constants, capacity);
+            }
         }
 
         _entries[i] = new Entry(a, b, da, db);
@@ -230,6 +239,27 @@ public sealed partial class Tape : IDisposable
 
         _count = i + 1;
         return new Scalar(this, i, _generation, value);
+    }
+
+    /// <summary>
+    /// Appends an entry with one input and a constant that its derivative's own derivative needs (the exponent of
+    /// aᵖ, the base of cᵇ); <paramref name="constantFirst"/> marks the forms whose constant is the left operand.
+    /// </summary>
+    internal Scalar Push(ScalarOp op, double value, int a, double da, double constant, bool constantFirst, string? file, int line)
+    {
+        Scalar y = Push(op, value, a, da, Sink, 0.0, file, line);
+        if (constantFirst)
+        {
+            _ops[y.Index] |= ConstantFirst;
+        }
+
+        if (_constants is null || _constants.Length < _entries.Length)
+        {
+            Array.Resize(ref _constants, _entries.Length);
+        }
+
+        _constants[y.Index] = constant;
+        return y;
     }
 
     /// <summary>The tape of a live scalar; throws a clear exception for a default, stale or disposed one.</summary>

@@ -10,11 +10,37 @@ public static partial class Autograd
 {
     private static readonly AsyncLocal<bool> s_noGrad = new();
 
+    // A plain sweep's own "no grad": thread-static rather than the AsyncLocal above, because setting an AsyncLocal
+    // allocates (a new execution context, its value map and a boxed bool) on every sweep of a training loop. Rules
+    // run on the sweeping thread; the kernels that use other threads record nothing.
+    [ThreadStatic]
+    private static bool s_paused;
+
     /// <summary>Whether operations on tracked tensors are recorded (a tape must also be current).</summary>
-    public static bool IsGradEnabled => !s_noGrad.Value;
+    public static bool IsGradEnabled => !s_noGrad.Value && !s_paused;
 
     /// <summary>Whether an operation called now would be recorded on a tape.</summary>
-    internal static bool IsRecording => !s_noGrad.Value && Tape.Current is not null;
+    internal static bool IsRecording => !s_paused && !s_noGrad.Value && Tape.Current is not null;
+
+    /// <summary>Stops recording on this thread until the scope is disposed: for the rules of a plain sweep.</summary>
+    internal static PauseScope PauseRecording()
+    {
+        bool previous = s_paused;
+        s_paused = true;
+        return new PauseScope(previous, active: true);
+    }
+
+    /// <summary>Restores the thread's recording state when disposed; <c>default</c> changes nothing.</summary>
+    internal readonly struct PauseScope(bool previous, bool active) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (active)
+            {
+                s_paused = previous;
+            }
+        }
+    }
 
     /// <summary>
     /// Stops recording until the returned scope is disposed (like <c>torch.no_grad()</c>):
@@ -56,7 +82,7 @@ public static partial class Autograd
     internal static Tensor<T> Record<T>(string op, Tensor<T> output, BackwardRule<T> rule, string? file, int line, params ReadOnlySpan<Tensor<T>> inputs)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (s_noGrad.Value || Tape.Current is not { } tape)
+        if (s_paused || s_noGrad.Value || Tape.Current is not { } tape)
         {
             return output;
         }

@@ -132,38 +132,48 @@ internal static class Shapes
             return Enumerable.Range(0, rank).ToArray();
         }
 
-        var result = new SortedSet<int>();
-        foreach (int axis in axes)
+        var result = new int[axes.Length];
+        for (int i = 0; i < axes.Length; i++)
         {
-            if (!result.Add(Axis(axis, rank, op, file, line)))
+            result[i] = Axis(axes[i], rank, op, file, line);
+        }
+
+        Array.Sort(result);
+        for (int i = 1; i < result.Length; i++)
+        {
+            if (result[i] == result[i - 1])
             {
-                Throw(op, $"axis {axis} is given twice.", file, line);
+                Throw(op, $"axis {result[i]} is given twice.", file, line);
             }
         }
 
-        return [.. result];
+        return result;
     }
 
     /// <summary>The shape after reducing <paramref name="axes"/>: kept as 1 or removed.</summary>
     public static int[] Reduced(ReadOnlySpan<int> shape, ReadOnlySpan<int> axes, bool keepDim)
     {
-        var result = new List<int>(shape.Length);
+        int removed = 0;
         for (int d = 0; d < shape.Length; d++)
         {
-            if (axes.Contains(d))
+            removed += axes.Contains(d) ? 1 : 0;
+        }
+
+        var result = new int[keepDim ? shape.Length : shape.Length - removed];
+        int r = 0;
+        for (int d = 0; d < shape.Length; d++)
+        {
+            if (!axes.Contains(d))
             {
-                if (keepDim)
-                {
-                    result.Add(1);
-                }
+                result[r++] = shape[d];
             }
-            else
+            else if (keepDim)
             {
-                result.Add(shape[d]);
+                result[r++] = 1;
             }
         }
 
-        return [.. result];
+        return result;
     }
 
     /// <summary>Splits a contiguous shape around one axis into (outer, length, inner) extents.</summary>

@@ -75,7 +75,7 @@ public sealed partial class Tape
         int s = scalarStart, j = tensorStart;
         try
         {
-            using Autograd.GradModeScope mode = Autograd.NoGrad();
+            using Autograd.PauseScope mode = Autograd.PauseRecording();
             using SweepScope sweeping = BeginSweep(sink is LeafGradSink);
             while (s > Sink || j >= 0)
             {
@@ -108,7 +108,7 @@ public sealed partial class Tape
     }
 
     private static void ThrowMixedCreateGraph() => throw new NotSupportedException(
-        "Backward with createGraph: this tape mixes Scalars and tensors, and scalar entries keep their partial derivatives as numbers, so the sweep cannot be recorded. Keep higher-order derivatives to tensors.");
+        "Backward with createGraph: this tape mixes Scalars and tensors, and a recorded sweep does not cross the bridges between them. Take higher-order derivatives on a tape of Scalars only (Tape.RecordedGradient) or of tensors only (createGraph: true).");
 
     /// <summary>The scalar sweep over slots <paramref name="high"/> down to <paramref name="low"/> (the plain loop).</summary>
     private void SweepScalarRange(int high, int low)

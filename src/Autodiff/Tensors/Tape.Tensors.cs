@@ -101,7 +101,7 @@ public sealed partial class Tape
         try
         {
             // Without createGraph the rules run eagerly; with it they record, so the gradient is differentiable.
-            using Autograd.GradModeScope mode = sink.CreateGraph ? default : Autograd.NoGrad();
+            using Autograd.PauseScope mode = sink.CreateGraph ? default : Autograd.PauseRecording();
             using SweepScope sweeping = BeginSweep(sink is LeafGradSink && !sink.CreateGraph); // temporaries are lent by this tape
             for (int i = last; i >= 0; i--)
             {
@@ -153,9 +153,17 @@ public sealed partial class Tape
     }
 
     /// <summary>Accumulates into each tracked leaf's <see cref="Tensor{T}.Grad"/> (what <c>loss.Backward()</c> does).</summary>
-    internal sealed class LeafGradSink(bool createGraph) : IGradientSink
+    internal sealed class LeafGradSink : IGradientSink
     {
-        public bool CreateGraph => createGraph;
+        private static readonly LeafGradSink s_plain = new(createGraph: false), s_graph = new(createGraph: true);
+        private readonly bool _createGraph;
+
+        private LeafGradSink(bool createGraph) => _createGraph = createGraph;
+
+        public bool CreateGraph => _createGraph;
+
+        /// <summary>The sink for a sweep with or without createGraph; it holds nothing else, so two instances serve all.</summary>
+        public static LeafGradSink For(bool createGraph) => createGraph ? s_graph : s_plain;
 
         public bool Wants<TT>(Tensor<TT> leaf)
             where TT : unmanaged, IFloatingPointIeee754<TT>

@@ -12,10 +12,21 @@ public sealed partial class Tensor<T>
     /// <summary>A function from a run of inputs to a run of outputs.</summary>
     internal delegate void SpanMap(ReadOnlySpan<T> x, Span<T> destination);
 
+    /// <summary>A function from a run of inputs and a constant to a run of outputs.</summary>
+    internal delegate void SpanMapWith(ReadOnlySpan<T> x, T c, Span<T> destination);
+
     internal Tensor<T> Map(SpanMap f)
     {
         var data = Tensor.Uninitialized<T>(Data.Length);
         f(Data, data);
+        return new(data, _shape);
+    }
+
+    /// <summary>Map with a constant passed through, so that the kernel can be a static (cached, non-allocating) lambda.</summary>
+    internal Tensor<T> Map(T c, SpanMapWith f)
+    {
+        var data = Tensor.Uninitialized<T>(Data.Length);
+        f(Data, c, data);
         return new(data, _shape);
     }
 
@@ -44,7 +55,7 @@ public sealed partial class Tensor<T>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> Add(T c, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        Tensor<T> y = Map((x, d) => TensorPrimitives.Add(x, c, d));
+        Tensor<T> y = Map(c, static (x, k, d) => TensorPrimitives.Add(x, k, d));
         return Autograd.Record(nameof(Add), y, g => [g], file, line, this);
     }
 
@@ -64,7 +75,7 @@ public sealed partial class Tensor<T>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> RSub(T c, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        Tensor<T> y = Map((x, d) => TensorPrimitives.Subtract(c, x, d));
+        Tensor<T> y = Map(c, static (x, k, d) => TensorPrimitives.Subtract(k, x, d));
         return Autograd.Record(nameof(RSub), y, g => [g.Neg()], file, line, this);
     }
 
@@ -84,7 +95,7 @@ public sealed partial class Tensor<T>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> Mul(T c, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        Tensor<T> y = Map((x, d) => TensorPrimitives.Multiply(x, c, d));
+        Tensor<T> y = Map(c, static (x, k, d) => TensorPrimitives.Multiply(x, k, d));
         return Autograd.Record(nameof(Mul), y, g => [g.Mul(c)], file, line, this);
     }
 
@@ -104,7 +115,7 @@ public sealed partial class Tensor<T>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> RDiv(T c, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        Tensor<T> y = Map((x, d) => TensorPrimitives.Divide(c, x, d));
+        Tensor<T> y = Map(c, static (x, k, d) => TensorPrimitives.Divide(k, x, d));
         return Autograd.Record(nameof(RDiv), y, g => [ZeroSafe(g, y.Div(this).Neg())], file, line, this);   // d/da c/a = −y/a
     }
 
@@ -124,7 +135,7 @@ public sealed partial class Tensor<T>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> Pow(T p, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        Tensor<T> y = Map((x, d) => TensorPrimitives.Pow(x, p, d));
+        Tensor<T> y = Map(p, static (x, k, d) => TensorPrimitives.Pow(x, k, d));
         return Autograd.Record(nameof(Pow), y, g => [T.IsZero(p) ? Tensor.ZerosLike(this) : ZeroSafe(g, Pow(p - T.One).Mul(p))], file, line, this);
     }
 

@@ -20,7 +20,7 @@ public sealed partial class Tensor<T>
         {
             if (_requiresGrad)
             {
-                new Tape.LeafGradSink(createGraph).Accumulate(this, Tensor.SeedFor(this, seed, nameof(Backward)), createGraph);
+                Tape.LeafGradSink.For(createGraph).Accumulate(this, Tensor.SeedFor(this, seed, nameof(Backward)), createGraph);
                 return;
             }
 
@@ -29,7 +29,7 @@ public sealed partial class Tensor<T>
                 "Mark the parameters with RequiresGrad() and run the forward pass inside `using var tape = new Tape();`.");
         }
 
-        NodeTape!.SweepTensors(this, Tensor.SeedFor(this, seed, nameof(Backward)), new Tape.LeafGradSink(createGraph));
+        NodeTape!.SweepTensors(this, Tensor.SeedFor(this, seed, nameof(Backward)), Tape.LeafGradSink.For(createGraph));
     }
 }
 
@@ -102,7 +102,7 @@ public static partial class Tensor
             return a.Add(b);
         }
 
-        using (Autograd.NoGrad())
+        using (Autograd.PauseRecording())
         {
             return a.Add(b);
         }
@@ -118,16 +118,17 @@ public static partial class Tensor
             Shapes.Throw(op, $"internal error: gradient of shape {Shapes.Format(g.Shape)} for an input of shape {Shapes.Format(shape)}.", file, line);
         }
 
-        var axes = new List<int>();
+        Span<int> axes = stackalloc int[g.Rank];
+        int count = 0;
         for (int d = 0; d < g.Rank; d++)
         {
             if (d < extra || (shape[d - extra] == 1 && g.Shape[d] != 1))
             {
-                axes.Add(d);
+                axes[count++] = d;
             }
         }
 
-        Tensor<T> summed = axes.Count == 0 ? g : g.Sum(axes.ToArray(), keepDim: true);
+        Tensor<T> summed = count == 0 ? g : g.Sum(axes[..count].ToArray(), keepDim: true);
         return summed.Reshape(shape);
     }
 }

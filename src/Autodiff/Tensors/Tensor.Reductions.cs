@@ -11,9 +11,11 @@ public sealed partial class Tensor<T>
         where TKernel : IReduceKernel<T>
     {
         T[] data = Data;
-        int[] shape = _shape;
-        foreach (int axis in axes.Reverse())
+        Span<int> shape = stackalloc int[_shape.Length]; // the shape after each pass: reduced axes become 1
+        _shape.CopyTo(shape);
+        for (int r = axes.Length - 1; r >= 0; r--)
         {
+            int axis = axes[r];
             (int outer, int length, int inner) = Shapes.AroundAxis(shape, axis);
             if (length == 0 && typeof(TKernel) != typeof(SumReduce<T>))
             {
@@ -32,7 +34,6 @@ public sealed partial class Tensor<T>
             }
 
             data = reduced;
-            shape = (int[])shape.Clone();
             shape[axis] = 1;
         }
 

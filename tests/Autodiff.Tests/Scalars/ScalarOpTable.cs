@@ -72,11 +72,12 @@ public static class ScalarOpTable
         Binary("Max", ScalarOp.Max, (a, b) => Scalar.Max(a, b), Math.Max, DistinctPair(-5, 5)),
         Binary("Min", ScalarOp.Min, (a, b) => Scalar.Min(a, b), Math.Min, DistinctPair(-5, 5)),
         Unary("Softplus", ScalarOp.Softplus, a => Scalar.Softplus(a), a => Math.Log(1 + Math.Exp(a)), Uniform(-30, 30)),
-        Unary("Gelu", ScalarOp.Gelu, a => Scalar.Gelu(a), GeluReference, Uniform(-8, 8)),
+        Unary("Gelu", ScalarOp.Gelu, a => Scalar.Gelu(a), a => a * NormalCdfReference(a), Uniform(-8, 8)),
+        Unary("NormalCdf", ScalarOp.NormalCdf, a => Scalar.NormalCdf(a), NormalCdfReference, Uniform(-8, 8)),
     ];
 
-    /// <summary>x·Φ(x) by Simpson's rule on the density: independent of the engine's erfc.</summary>
-    private static double GeluReference(double x)
+    /// <summary>Φ(x) by Simpson's rule on the density: independent of the engine's erfc.</summary>
+    private static double NormalCdfReference(double x)
     {
         // Φ(x) = ½ + ∫₀ˣ φ(t) dt; 2000 Simpson panels make the quadrature error far below the test tolerance.
         const int Panels = 2000;
@@ -88,7 +89,6 @@ public static class ScalarOpTable
             sum += w * Math.Exp(-t * t / 2);
         }
 
-        double cdf = 0.5 + (sum * h / 3 / Math.Sqrt(2 * Math.PI));
-        return x * cdf;
+        return 0.5 + (sum * h / 3 / Math.Sqrt(2 * Math.PI));
     }
 }

@@ -240,6 +240,27 @@ public sealed class TensorAutogradTests
     }
 
     [Test]
+    public void A_plain_sweep_records_nothing_and_leaves_the_grad_mode_as_it_found_it()
+    {
+        Tensor<double> w = Tensor.RandomNormal<double>([4, 3], seed: 1).RequiresGrad();
+        using var tape = new Tape();
+        Tensor<double> loss = Tensor.Ones<double>(2, 4).MatMul(w).Sigmoid().Mul(2.0).Sum();
+        loss.Backward();
+        Assert.Multiple(() =>
+        {
+            Assert.That(tape.ToString(), Does.Contain("Tensor ops: 4"), "the rules ran without recording");
+            Assert.That(Autograd.IsGradEnabled, Is.True);
+            Assert.That(Tensor.Ones<double>(1, 4).MatMul(w).Sum().IsLeaf, Is.False, "recording resumes after the sweep");
+        });
+
+        using (Autograd.NoGrad())
+        {
+            tape.Gradient(loss, [w]);
+            Assert.That(Autograd.IsGradEnabled, Is.False, "a sweep inside NoGrad leaves it on");
+        }
+    }
+
+    [Test]
     public void Functional_api_matches_closed_forms()
     {
         Tensor<double> x = Vec(1, 2);
