@@ -263,6 +263,21 @@ public sealed class MisuseCatalogueTests
             _ = tape.Gradient(y.Sum(), [x], createGraph: true);
         }, typeof(NotSupportedException), "createGraph");
 
+        yield return new("scalar: recorded gradient on a tape that mixes in tensors", () =>
+        {
+            using var tape = new Tape();
+            Scalar s = Tracked(1).Sum().ToScalar();
+            _ = tape.RecordedGradient(s * s, s);
+        }, typeof(NotSupportedException), "RecordedGradient");
+        yield return new("scalar: Hessian of a scalar recorded before a reset", () =>
+        {
+            using var tape = new Tape();
+            Scalar x = tape.Variable(1);
+            Scalar y = x * x;
+            tape.Reset();
+            _ = tape.Hessian(y, x);
+        }, typeof(InvalidOperationException), "RecordedGradient", "before the tape was reset");
+
         // ---- anomalies and threads -----------------------------------------------------------------------------
         yield return new("anomaly mode: log of a negative number", () =>
         {
