@@ -5,6 +5,7 @@ using System.Text;
 using Autodiff.NN.Data;
 using Autodiff.NN.Serialization;
 using Autodiff.NN.Tests.Data;
+using Autodiff.NN.Tests.Serialization;
 using FsCheck;
 using FsCheck.Fluent;
 
@@ -303,44 +304,6 @@ public sealed class HostileFileTests
             File.WriteAllBytes(path, bytes);
             LoadsOrRejectsClearly(() => _ = Idx.Read(path), string.Join(", ", changes.Select(c => $"[{c.At}] = {c.Value}")));
         }));
-    }
-
-    /// <summary>A stream that can only be read forward, as from a network: its length is unknown.</summary>
-    private sealed class ForwardOnlyStream(byte[] bytes) : Stream
-    {
-        private int _position;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            int n = Math.Min(count, bytes.Length - _position);
-            Array.Copy(bytes, _position, buffer, offset, n);
-            _position += n;
-            return n;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>A seekable stream of the given length: <see cref="Prefix"/>, then zeros (nothing is stored).</summary>
