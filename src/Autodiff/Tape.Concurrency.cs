@@ -5,8 +5,9 @@ namespace Autodiff;
 
 // A tape is not thread-safe: its lists and buffers belong to one computation. The current tape flows into tasks
 // started from its async flow (it is an AsyncLocal), so two threads can reach the same tape by accident. Recording a
-// tensor op, sweeping and resetting therefore claim the tape for the calling thread for their duration, and a
-// second thread that arrives meanwhile gets a clear exception instead of a corrupted tape. Using a tape from
+// tensor op, every sweep (tensor or scalar) and resetting therefore claim the tape for the calling thread for their
+// duration, and a second thread that arrives meanwhile gets a clear exception instead of a corrupted tape. Recording
+// a scalar entry does not claim: it costs a few nanoseconds, and an interlocked operation would multiply that. Using a tape from
 // different threads one after the other (an await resuming elsewhere) is fine.
 public sealed partial class Tape
 {
@@ -45,10 +46,19 @@ public sealed partial class Tape
         }
     }
 
+    /// <summary>Claims the tape for this thread until the returned scope is disposed: <c>using ClaimScope claim = Claim("…");</c>.</summary>
+    internal ClaimScope Claim(string what) => new(this, Enter(what));
+
     [DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ThrowConcurrentUse(string what, int holder) => throw new InvalidOperationException(
         $"{what}: this tape is in use by another thread (managed thread {holder}) right now. A tape records one computation " +
         "and is not thread-safe; give each concurrent task its own tape (`using var tape = new Tape();` inside the task), " +
         "or wait for the other thread to finish with it.");
+
+    /// <summary>Releases a claim of <see cref="Claim"/> when disposed.</summary>
+    internal readonly ref struct ClaimScope(Tape tape, bool entered)
+    {
+        public void Dispose() => tape.Exit(entered);
+    }
 }

@@ -82,20 +82,13 @@ public sealed partial class Tape : IDisposable
     public void Reset()
     {
         ThrowIfDisposed();
-        bool entered = Enter(nameof(Reset));
-        try
-        {
-            _count = 1;
-            _generation++;
-            _names?.Clear();
-            _tensorNodes.Clear();
-            ClearMixed();
-            RecycleBuffers();
-        }
-        finally
-        {
-            Exit(entered);
-        }
+        using ClaimScope claim = Claim(nameof(Reset));
+        _count = 1;
+        _generation++;
+        _names?.Clear();
+        _tensorNodes.Clear();
+        ClearMixed();
+        RecycleBuffers();
     }
 
     /// <summary>Restores the tape that was current when this one was created. Scalars of this tape become invalid.</summary>

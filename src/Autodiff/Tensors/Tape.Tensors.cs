@@ -16,15 +16,10 @@ public sealed partial class Tape
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ThrowIfDisposed(node.Name);
-        bool entered = Enter(node.Name);
-        try
+        using (Claim(node.Name))
         {
             _tensorNodes.Add(node);
             _tensorMarks.Add(_count);
-        }
-        finally
-        {
-            Exit(entered);
         }
 
         node.Output.Node = node;
@@ -51,20 +46,7 @@ public sealed partial class Tape
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ThrowIfDisposed("Backward");
-        bool entered = Enter("Backward");
-        try
-        {
-            SweepTensorsClaimed(output, seed, sink);
-        }
-        finally
-        {
-            Exit(entered);
-        }
-    }
-
-    private void SweepTensorsClaimed<T>(Tensor<T> output, Tensor<T> seed, IGradientSink sink)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
+        using ClaimScope claim = Claim("Backward");
         if (output.Node is not TensorNode<T> start)
         {
             if (output.GradRequired && sink.Wants(output))

@@ -52,11 +52,13 @@ public sealed class ConcurrencyTests
     }
 
     [Test]
-    public void Recording_on_a_tape_that_another_thread_is_sweeping_throws_a_clear_error()
+    public void Recording_sweeping_or_resetting_a_tape_that_another_thread_is_sweeping_throws_a_clear_error()
     {
         using var tape = new Tape();
         using var inRule = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
+        Scalar a = tape.Variable(3.0);
+        Scalar s = a * a;
         Tensor<double> x = Tensor.FromArray<double>([1.0, 2.0], 2).RequiresGrad();
         Tensor<double> y = Autograd.Custom<double>("Slow", [x], xs => xs[0].Clone(), (g, xs, r) =>
         {
@@ -73,6 +75,9 @@ public sealed class ConcurrencyTests
             var ex = Assert.Throws<InvalidOperationException>(() => _ = x * 2.0);
             Assert.That(ex!.Message, Does.Contain("in use by another thread").And.Contain("give each concurrent task its own tape"));
             Assert.Throws<InvalidOperationException>(tape.Reset);
+            Assert.That(Assert.Throws<InvalidOperationException>(() => tape.Gradient(s, a))!.Message, Does.StartWith("Gradient: this tape is in use"));
+            Assert.Throws<InvalidOperationException>(() => tape.Backward(s));
+            Assert.Throws<InvalidOperationException>(() => tape.RecordedGradient(s, a));
         }
         finally
         {
@@ -82,6 +87,7 @@ public sealed class ConcurrencyTests
         Assert.That(sweep.Wait(TimeSpan.FromSeconds(30)), Is.True);
         Assert.That(x.Grad!.ToArray(), Is.EqualTo(new[] { 1.0, 1.0 }), "the sweep itself finished undisturbed");
         Assert.DoesNotThrow(() => _ = x * 2.0, "once the sweep is over, any thread may use the tape");
+        Assert.That(tape.Gradient(s, a), Is.EqualTo(6.0));
     }
 
     [Test]
