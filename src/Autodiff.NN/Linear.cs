@@ -21,8 +21,12 @@ public sealed class Linear : Module<Tensor<float>, Tensor<float>>
     /// <param name="seed">Seed of the initial weights.</param>
     public Linear(int inFeatures, int outFeatures, bool bias = true, int seed = 0)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inFeatures);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(outFeatures);
+        if (inFeatures < 1 || outFeatures < 1)
+        {
+            throw new ArgumentOutOfRangeException(inFeatures < 1 ? nameof(inFeatures) : nameof(outFeatures),
+                $"Linear: a layer needs at least one input and one output feature, got inFeatures = {inFeatures}, outFeatures = {outFeatures}.");
+        }
+
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
         Weight = Tensor.Zeros<float>(outFeatures, inFeatures);

@@ -200,6 +200,8 @@ public abstract class Module
                 message.Append("\n  shape mismatch: ").AppendJoin("; ", mismatched);
             }
 
+            message.Append("\n  Load weights saved from the same architecture (names come from NamedParameters()), ")
+                .Append(strict ? "or pass strict: false to load only the keys both have." : "or fix the shapes above.");
             throw new ArgumentException(message.ToString(), nameof(stateDict));
         }
 

@@ -77,6 +77,8 @@ public sealed partial class Tape
             throw new ArgumentException($"Backward: {outputs.Length} outputs but {seeds.Length} seeds; give one seed per output.", nameof(seeds));
         }
 
+        using ClaimScope claim = Claim(nameof(Backward));
+
         int last = Sink;
         foreach (Scalar y in outputs)
         {
@@ -99,6 +101,7 @@ public sealed partial class Tape
             SweepFrom(last);
         }
 
+        CheckScalarBackward(last);
         return new Gradients(this, _generation, _adjoints.AsSpan(0, last + 1).ToArray());
     }
 
@@ -108,6 +111,7 @@ public sealed partial class Tape
     /// </summary>
     private void Sweep(int output, double seed, bool leafGrads)
     {
+        using ClaimScope claim = Claim("Gradient");
         PrepareAdjoints(output);
         _adjoints[output] = seed;
         if (_mixed)
@@ -118,6 +122,8 @@ public sealed partial class Tape
         {
             SweepFrom(output);
         }
+
+        CheckScalarBackward(output);
     }
 
     private void PrepareAdjoints(int last)

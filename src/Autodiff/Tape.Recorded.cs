@@ -38,6 +38,7 @@ public sealed partial class Tape
             ThrowMixedCreateGraph();
         }
 
+        using ClaimScope claim = Claim(nameof(RecordedGradient));
         Scalar[] adjoints = SweepRecorded(y.Index);
         var result = new Scalar[xs.Length];
         for (int i = 0; i < xs.Length; i++)

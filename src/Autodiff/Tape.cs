@@ -82,6 +82,7 @@ public sealed partial class Tape : IDisposable
     public void Reset()
     {
         ThrowIfDisposed();
+        using ClaimScope claim = Claim(nameof(Reset));
         _count = 1;
         _generation++;
         _names?.Clear();
@@ -167,12 +168,13 @@ public sealed partial class Tape : IDisposable
     {
         int i = _count;
         Entry[] entries = _entries;
-        if ((uint)i >= (uint)entries.Length)
+        if ((uint)i >= (uint)entries.Length || _detectAnomalies)
         {
             // Not Grow() followed by the writes below: no vector register survives a call on x64 Unix, so every
             // double live across that call (value, da, db, the caller's values) would be kept on the stack, on
             // the fast path too; the chain benchmark's forward pass took 1.3× as long. A tail call leaves none live.
-            return GrowAndPush(op, value, a, da, b, db, file, line);
+            // Anomaly mode takes the same slow path, so that switched off it costs one test of a field.
+            return PushSlow(op, value, a, da, b, db, file, line);
         }
 
         entries[i] = new Entry(a, b, da, db);
@@ -197,20 +199,39 @@ public sealed partial class Tape : IDisposable
     internal Scalar Push(ScalarOp op, double value, int a, double da, string? file, int line)
         => Push(op, value, a, da, Sink, 0.0, file, line);
 
+    /// <summary>Push when the arrays are full or anomaly mode is on: checks the value, grows, then appends.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private Scalar GrowAndPush(ScalarOp op, double value, int a, double da, int b, double db, string? file, int line)
+    private Scalar PushSlow(ScalarOp op, double value, int a, double da, int b, double db, string? file, int line)
     {
-        int capacity = checked(_entries.Length * 2);
-        Array.Resize(ref _entries, capacity);
-        Array.Resize(ref _values, capacity);
-        Array.Resize(ref _ops, capacity);
-        Array.Resize(ref _locations, capacity);
-        if (_constants is not null)
+        if (_detectAnomalies && !double.IsFinite(value))
         {
-            Array.Resize(ref _constants, capacity);
+            ThrowScalarForwardAnomaly(op, value, a, b, file, line);
         }
 
-        return Push(op, value, a, da, b, db, file, line);
+        int i = _count;
+        if (i >= _entries.Length)
+        {
+            int capacity = checked(_entries.Length * 2);
+            Array.Resize(ref _entries, capacity);
+            Array.Resize(ref _values, capacity);
+            Array.Resize(ref _ops, capacity);
+            Array.Resize(ref _locations, capacity);
+            if (_constants is not null)
+            {
+                Array.Resize(ref _constants, capacity);
+            }
+        }
+
+        _entries[i] = new Entry(a, b, da, db);
+        _values[i] = value;
+        _ops[i] = file is null ? (byte)op : (byte)((byte)op | HasLocation);
+        if (file is not null)
+        {
+            _locations[i] = new Location(file, line);
+        }
+
+        _count = i + 1;
+        return new Scalar(this, i, _generation, value);
     }
 
     /// <summary>
@@ -299,13 +320,26 @@ public sealed partial class Tape : IDisposable
 
         if (x.Tape._disposed)
         {
-            throw new ObjectDisposedException(nameof(Tape), $"{op}: the scalar #{x.Index} belongs to a tape that has been disposed.");
+            throw new ObjectDisposedException(nameof(Tape), $"{op}: the scalar #{x.Index} belongs to a tape that has been disposed; use scalars (and differentiate) inside their tape's using block.");
         }
 
-        throw new InvalidOperationException($"{op}: the scalar #{x.Index} was recorded before the tape was reset (or belongs to another tape) and is no longer valid.");
+        throw new InvalidOperationException($"{op}: the scalar #{x.Index} was recorded before the tape was reset (or belongs to another tape) and is no longer valid; " +
+            "read its Value before Reset() if you need the number, and record the computation again on the reset tape.");
     }
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+    private void ThrowIfDisposed([CallerMemberName] string op = "")
+    {
+        if (_disposed)
+        {
+            ThrowDisposed(op);
+        }
+    }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowDisposed(string op) => throw new ObjectDisposedException(nameof(Tape),
+        $"{op}: the tape has been disposed, and with it everything recorded on it. Differentiate (Backward, Gradient) " +
+        "inside the tape's using block, or create a new Tape for a new computation.");
 
     /// <summary>One recorded operation: its inputs (slots) and the local partial derivatives with respect to them.</summary>
     private readonly record struct Entry(int A, int B, double PartialA, double PartialB);

@@ -37,7 +37,12 @@ public sealed class DataLoader : IEnumerable<(Tensor<float> X, int[] Y)>
     public DataLoader(Dataset dataset, int batchSize, bool shuffle = true, int seed = 0, bool dropLast = false, bool reuseBuffers = true)
     {
         ArgumentNullException.ThrowIfNull(dataset);
-        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        if (batchSize < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize,
+                $"DataLoader: the batch size must be at least 1, got {batchSize}; pass the number of samples per step (e.g. 64).");
+        }
+
         Dataset = dataset;
         BatchSize = batchSize;
         DropLast = dropLast;

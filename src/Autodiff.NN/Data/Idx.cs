@@ -111,12 +111,11 @@ public static class Idx
             shape[d] = (int)size;
         }
 
-        var data = new byte[total];
-        int got = DataFiles.ReadUpTo(stream, data, path);
-        if (got < data.Length)
+        byte[] data = DataFiles.ReadBounded(stream, (int)total, path, out long got);
+        if (got < total)
         {
             throw new InvalidDataException(
-                $"{path}: truncated IDX data — shape {Dataset.FormatShape(shape)} needs {data.Length} bytes but only {got} follow the header.");
+                $"{path}: truncated IDX data — shape {Dataset.FormatShape(shape)} needs {total} bytes but only {got} follow the header.");
         }
 
         Span<byte> probe = stackalloc byte[1];

@@ -238,6 +238,13 @@ public static class SafeTensors
 
     private static (List<Entry>, Dictionary<string, string>) ParseHeader(byte[] header, string source)
     {
+        // The parser accepts invalid UTF-8 inside strings and only fails (with an InvalidOperationException) when a
+        // name is read, so the encoding is checked first.
+        if (!System.Text.Unicode.Utf8.IsValid(header))
+        {
+            throw Invalid(source, "the header is not valid UTF-8 text.");
+        }
+
         JsonDocument document;
         try
         {
@@ -436,13 +443,33 @@ public static class SafeTensors
         // Entries are in offset order here, so the data section is read front to back without seeking.
         foreach (Entry e in entries)
         {
+            // A seekable stream's length was checked against every range already. Of any other stream we cannot know
+            // the length, and a header may declare gigabytes: read a large tensor in chunks first, so that what is
+            // allocated is what the stream really holds.
+            List<byte[]>? chunks = null;
+            if (!stream.CanSeek && e.End - e.Begin > ChunkBytes)
+            {
+                chunks = ReadChunks(stream, e, source);
+            }
+
             var tensor = Tensor.Zeros<float>(e.Shape);
             Span<byte> bytes = MemoryMarshal.AsBytes(tensor.MutableSpan());
-
-            int got = stream.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
-            if (got < bytes.Length)
+            if (chunks is not null)
             {
-                throw Invalid(source, $"the data section ends at byte {e.Begin + (ulong)got}, inside tensor '{e.Name}' [{e.Begin}, {e.End}).");
+                int at = 0;
+                foreach (byte[] chunk in chunks)
+                {
+                    chunk.CopyTo(bytes[at..]);
+                    at += chunk.Length;
+                }
+            }
+            else
+            {
+                int got = stream.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
+                if (got < bytes.Length)
+                {
+                    throw Invalid(source, $"the data section ends at byte {e.Begin + (ulong)got}, inside tensor '{e.Name}' [{e.Begin}, {e.End}).");
+                }
             }
 
             if (!BitConverter.IsLittleEndian)
@@ -463,6 +490,29 @@ public static class SafeTensors
 
         // The header's order, which is the order the writer chose (and enumerates back the same way).
         return entries.OrderBy(e => e.Index).ToDictionary(e => e.Name, e => e.Tensor!);
+    }
+
+    private const int ChunkBytes = 1 << 20;
+
+    private static List<byte[]> ReadChunks(Stream stream, Entry e, string source)
+    {
+        var chunks = new List<byte[]>();
+        ulong remaining = e.End - e.Begin;
+        while (remaining > 0)
+        {
+            var chunk = new byte[(int)Math.Min(remaining, ChunkBytes)];
+            int got = stream.ReadAtLeast(chunk, chunk.Length, throwOnEndOfStream: false);
+            if (got < chunk.Length)
+            {
+                ulong at = e.End - remaining + (ulong)got;
+                throw Invalid(source, $"the data section ends at byte {at}, inside tensor '{e.Name}' [{e.Begin}, {e.End}).");
+            }
+
+            chunks.Add(chunk);
+            remaining -= (ulong)got;
+        }
+
+        return chunks;
     }
 
     private static string Format(ReadOnlySpan<int> shape)

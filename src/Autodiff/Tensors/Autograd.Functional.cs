@@ -107,18 +107,39 @@ public static partial class Autograd
             Tensor<T>?[] grads = backward(g, xs, y);
             if (grads.Length != xs.Length)
             {
-                Shapes.Throw(name, $"the backward rule returned {grads.Length} gradients for {xs.Length} inputs.", file, line);
+                Shapes.Throw(name, $"the backward rule returned {grads.Length} gradients for {xs.Length} inputs; return one per input (null for none).", file, line);
             }
 
             for (int i = 0; i < xs.Length; i++)
             {
-                if (grads[i] is { } gi && !Shapes.Broadcast(xs[i].Shape, gi.Shape, name, file, line).AsSpan().SequenceEqual(gi.Shape))
+                if (grads[i] is { } gi && !BroadcastsTo(xs[i].Shape, gi.Shape))
                 {
-                    Shapes.Throw(name, $"the backward rule returned a gradient of shape {Shapes.Format(gi.Shape)} for input {i} of shape {Shapes.Format(xs[i].Shape)}.", file, line);
+                    Shapes.Throw(name, $"the backward rule returned a gradient of shape {Shapes.Format(gi.Shape)} for input {i} of shape {Shapes.Format(xs[i].Shape)}; " +
+                        "return ∂L/∂input in the input's shape (or a shape the input broadcasts to).", file, line);
                 }
             }
 
             return grads;
         }, file, line, xs);
+    }
+
+    /// <summary>Whether <paramref name="shape"/> broadcasts to exactly <paramref name="target"/> (NumPy rules).</summary>
+    private static bool BroadcastsTo(ReadOnlySpan<int> shape, ReadOnlySpan<int> target)
+    {
+        int offset = target.Length - shape.Length;
+        if (offset < 0)
+        {
+            return false;
+        }
+
+        for (int d = 0; d < shape.Length; d++)
+        {
+            if (shape[d] != target[d + offset] && shape[d] != 1)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

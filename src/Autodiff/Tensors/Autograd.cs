@@ -87,6 +87,11 @@ public static partial class Autograd
             return output;
         }
 
+        if (tape.DetectAnomalies)
+        {
+            tape.CheckTensorForward(op, output, file, line, inputs);
+        }
+
         bool tracked = false;
         foreach (Tensor<T> x in inputs)
         {

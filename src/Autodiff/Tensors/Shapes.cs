@@ -8,14 +8,27 @@ internal static class Shapes
 {
     public static int Size(ReadOnlySpan<int> shape)
     {
+        if (shape.Contains(0))
+        {
+            return 0; // empty, however large the other extents
+        }
+
         long size = 1;
         foreach (int d in shape)
         {
             size *= d;
+            if (size > Array.MaxLength)
+            {
+                ThrowTooLarge(shape); // checked per extent: the product of a few more could overflow a long
+            }
         }
 
-        return checked((int)size);
+        return (int)size;
     }
+
+    [DoesNotReturn]
+    private static void ThrowTooLarge(ReadOnlySpan<int> shape) => throw new ArgumentException(
+        $"shape {Format(shape)} has more elements than a tensor can hold ({Array.MaxLength:N0}, the limit of a .NET array); split the data into smaller tensors.");
 
     /// <summary>Elements between consecutive indices of dimension <paramref name="dim"/> in a contiguous tensor.</summary>
     public static int Stride(ReadOnlySpan<int> shape, int dim)
@@ -74,7 +87,8 @@ internal static class Shapes
             int db = i < rank - b.Length ? 1 : b[i - (rank - b.Length)];
             if (da != db && da != 1 && db != 1)
             {
-                Throw(op, $"shapes {Format(a)} and {Format(b)} do not broadcast (dimension {i}: {da} vs {db}).", file, line);
+                Throw(op, $"shapes {Format(a)} and {Format(b)} do not broadcast (dimension {i}: {da} vs {db}); aligned from the right, each pair " +
+                    "of extents must be equal or one of them 1 (Reshape or Unsqueeze one operand to make it so).", file, line);
             }
 
             result[i] = da == 1 ? db : da;
@@ -104,7 +118,7 @@ internal static class Shapes
         int a = axis < 0 ? axis + rank : axis;
         if ((uint)a >= (uint)Math.Max(rank, 1) || (rank == 0 && axis is not (0 or -1)))
         {
-            Throw(op, $"axis {axis} is out of range for a tensor of rank {rank}.", file, line);
+            Throw(op, $"axis {axis} is out of range for a tensor of rank {rank}; use an axis in [{-Math.Max(rank, 1)}, {Math.Max(rank, 1)}).", file, line);
         }
 
         return a;

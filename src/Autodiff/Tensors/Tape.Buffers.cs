@@ -67,7 +67,11 @@ public sealed partial class Tape
     }
 
     /// <summary>Marks this thread as running a sweep of this tape until the returned scope is disposed.</summary>
-    internal SweepScope BeginSweep(bool writesLeafGrads) => new(this, writesLeafGrads);
+    /// <remarks>
+    /// In anomaly mode rules do not write leaves' gradients in place: they return them, so that each can be checked
+    /// and blamed on the rule that computed it.
+    /// </remarks>
+    internal SweepScope BeginSweep(bool writesLeafGrads) => new(this, writesLeafGrads && !_detectAnomalies);
 
     /// <summary>
     /// During a plain <c>Backward()</c> on this thread, the buffer of <paramref name="x"/>'s <c>.Grad</c>, for a rule to

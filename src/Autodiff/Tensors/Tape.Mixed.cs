@@ -27,7 +27,7 @@ public sealed partial class Tape
     internal Scalar RecordFromTensor<T>(Tensor<T> source, string? file, int line)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ThrowIfDisposed();
+        ThrowIfDisposed(nameof(Tensor<T>.ToScalar));
         ValidateInput(source, nameof(Tensor<T>.ToScalar), file, line);
         Scalar x = Push(ScalarOp.Variable, double.CreateChecked(source.Item()), Sink, 0, Sink, 0, file, line);
         (_names ??= [])[x.Index] = source.Node is null ? "tensor" : $"{source.Node.Name}(…)";

@@ -15,9 +15,13 @@ public sealed partial class Tape
     internal void Record<T>(TensorNode<T> node)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ThrowIfDisposed();
-        _tensorNodes.Add(node);
-        _tensorMarks.Add(_count);
+        ThrowIfDisposed(node.Name);
+        using (Claim(node.Name))
+        {
+            _tensorNodes.Add(node);
+            _tensorMarks.Add(_count);
+        }
+
         node.Output.Node = node;
         node.Output.NodeTape = this;
         node.Output.NodeGeneration = _generation;
@@ -41,7 +45,8 @@ public sealed partial class Tape
     internal void SweepTensors<T>(Tensor<T> output, Tensor<T> seed, IGradientSink sink)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ThrowIfDisposed();
+        ThrowIfDisposed("Backward");
+        using ClaimScope claim = Claim("Backward");
         if (output.Node is not TensorNode<T> start)
         {
             if (output.GradRequired && sink.Wants(output))
@@ -52,7 +57,15 @@ public sealed partial class Tape
             return;
         }
 
-        ValidateInput(output, "Backward", null, 0);
+        if (!ReferenceEquals(output.NodeTape, this) || output.NodeGeneration != _generation)
+        {
+            // The node list no longer holds (or never held) this output's node: sweeping would read another step's graph.
+            throw new InvalidOperationException(
+                $"Backward: the tensor (shape {Shapes.Format(output.Shape)}, made by '{start.Name}'{Shapes.Where(start.File, start.Line)}) was recorded " +
+                "on this tape before its last Reset(), or on another tape; its graph is gone. Call Backward() before resetting the tape, " +
+                "or recompute the value on the current tape.");
+        }
+
         if (_mixed && sink.CreateGraph)
         {
             ThrowMixedCreateGraph(); // before any node holds a seed that a later sweep would add to

@@ -57,7 +57,7 @@ public static partial class Tensor
                 TensorPrimitives.Subtract(row, max, prob);
                 TensorPrimitives.Exp(prob, prob);
                 T sum = TensorPrimitives.Sum<T>(prob);
-                loss[i] = max + T.Log(sum) - row[classes[i]];
+                loss[i] = (max - row[classes[i]]) + T.Log(sum); // in this order: max + log Σ would round log Σ to an ulp of max
                 TensorPrimitives.Divide(prob, sum, prob);
             }
         }

@@ -53,7 +53,8 @@ public sealed partial class Tensor<T>
         int batchA = Rank == 3 ? _shape[0] : 1, batchB = other.Rank == 3 ? other._shape[0] : 1;
         if (k != k2)
         {
-            Shapes.Throw(nameof(MatMul), $"{Shapes.Format(_shape)} × {Shapes.Format(other._shape)} — inner dimensions {k} ≠ {k2}.", file, line);
+            Shapes.Throw(nameof(MatMul), $"{Shapes.Format(_shape)} × {Shapes.Format(other._shape)} — inner dimensions {k} ≠ {k2}; the last axis of the left operand must " +
+                "match the first matrix axis of the right one (is one of them transposed?).", file, line);
         }
 
         if (batchA != batchB && batchA != 1 && batchB != 1)

@@ -19,18 +19,18 @@ public sealed partial class Tensor<T>
         int infer = Array.IndexOf(target, -1);
         if (infer >= 0)
         {
-            int known = 1;
-            for (int d = 0; d < target.Length; d++)
+            long known = 1; // long, and capped: a product of huge extents must not wrap around to a plausible size
+            for (int d = 0; d < target.Length && Math.Abs(known) <= Array.MaxLength; d++)
             {
                 known *= d == infer ? 1 : target[d];
             }
 
-            target[infer] = known == 0 ? 0 : Size / known;
+            target[infer] = known == 0 ? 0 : (int)Math.Min(Size / known, int.MaxValue);
         }
 
         if (target.Any(d => d < 0) || Shapes.Size(target) != Size)
         {
-            Shapes.Throw(nameof(Reshape), $"cannot reshape {Shapes.Format(_shape)} ({Size} elements) to {Shapes.Format(shape)}.", file, line);
+            Shapes.Throw(nameof(Reshape), $"cannot reshape {Shapes.Format(_shape)} ({Size} elements) to {Shapes.Format(shape)}; the new shape must hold the same number of elements (one extent may be -1 to infer it).", file, line);
         }
 
         var y = new Tensor<T>(this, target);
@@ -327,7 +327,7 @@ public sealed partial class Tensor<T>
         {
             if ((uint)i >= (uint)extent)
             {
-                Shapes.Throw(op, $"index {i} is out of range for an axis of size {extent} (shape {Shapes.Format(_shape)}).", file, line);
+                Shapes.Throw(op, $"index {i} is out of range for an axis of size {extent} (shape {Shapes.Format(_shape)}); indices must lie in [0, {extent}).", file, line);
             }
         }
     }
@@ -364,7 +364,7 @@ public static partial class Tensor
 
             if (!same)
             {
-                Shapes.Throw(nameof(Concat), $"shapes {Shapes.Format(first.Shape)} and {Shapes.Format(t.Shape)} differ outside axis {axis}.", file, line);
+                Shapes.Throw(nameof(Concat), $"shapes {Shapes.Format(first.Shape)} and {Shapes.Format(t.Shape)} differ outside axis {axis}; tensors may differ only along the axis they are joined on.", file, line);
             }
 
             total += t.Shape[a];

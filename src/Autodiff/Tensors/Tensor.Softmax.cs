@@ -64,7 +64,17 @@ public sealed partial class Tensor<T>
         int a = Shapes.Axis(axis, Rank, nameof(LogSoftmax), file, line);
         if (Rank == 0 || a != Rank - 1)
         {
-            return Sub(LogSumExp([a], keepDim: true, file, line), file, line);
+            // (x − m) − log Σ exp(x − m), m the detached maximum (a constant: the result does not depend on it), for
+            // the same reason as below: x − logsumexp(x) would round log Σ to an ulp of m.
+            Tensor<T> m = Detach().Max(a, keepDim: true, file, line).Map(static (x, d) =>
+            {
+                for (int i = 0; i < d.Length; i++)
+                {
+                    d[i] = T.IsFinite(x[i]) ? x[i] : T.Zero;
+                }
+            });
+            Tensor<T> shifted = Sub(m, file, line);
+            return shifted.Sub(shifted.Exp(file, line).Sum(a, keepDim: true, file, line).Log(file, line), file, line);
         }
 
         int n = _shape[^1];
@@ -77,7 +87,11 @@ public sealed partial class Tensor<T>
             TensorPrimitives.Subtract(x, max, y);
             TensorPrimitives.Exp(y, y);
             T logSum = T.Log(TensorPrimitives.Sum<T>(y));
-            TensorPrimitives.Subtract(x, max + logSum, y);
+
+            // (x − m) − log Σ, not x − (m + log Σ): with logits near 1e4 in float, m + log Σ rounds log Σ to an ulp
+            // of 1e4 (≈ 1e-3), which the gradient's exp(result) then carries as a 1e-3 relative error.
+            TensorPrimitives.Subtract(x, max, y);
+            TensorPrimitives.Subtract(y, logSum, y);
         }
 
         var result = new Tensor<T>(data, _shape);

@@ -126,7 +126,25 @@ public sealed partial class Tensor<T>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> Sigmoid([CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        Tensor<T> y = Map(static (x, d) => TensorPrimitives.Sigmoid(x, d));
+        Tensor<T> y = Map(static (x, d) =>
+        {
+            TensorPrimitives.Sigmoid(x, d);
+
+            // 1 / (1 + e⁻ˣ) gives 0 once e⁻ˣ overflows (x below ≈ −88.7 in float, −709.8 in double), where σ(x) ≈ eˣ is
+            // still a (subnormal) number; the other branch, eˣ / (1 + eˣ), is exact there. One Min pass finds such inputs.
+            T limit = T.CreateChecked(typeof(T) == typeof(float) ? -80.0 : -700.0);
+            if (x.Length > 0 && TensorPrimitives.Min(x) < limit)
+            {
+                for (int i = 0; i < x.Length; i++)
+                {
+                    if (x[i] < limit)
+                    {
+                        T e = T.Exp(x[i]);
+                        d[i] = e / (T.One + e);
+                    }
+                }
+            }
+        });
         return Autograd.Record(nameof(Sigmoid), y, g => [y.FusedOr<SigmoidBackward<T>>(g, () => g.Mul(y).Mul(y.RSub(T.One)))], file, line, this);
     }
 

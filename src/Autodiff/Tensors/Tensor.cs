@@ -61,6 +61,7 @@ public sealed partial class Tensor<T> : IFormattable
         _shape = shape;
         _lender = source._lender;
         _lentEpoch = source._lentEpoch;
+        _versionOwner = source._versionOwner ?? source; // a write through any view of the array counts for all
     }
 
     /// <summary>The elements in row-major order. Length = <see cref="Size"/>.</summary>
@@ -122,10 +123,17 @@ public sealed partial class Tensor<T> : IFormattable
 
     /// <summary>
     /// The elements for writing in place — for optimisers, initialisers and loaders, like PyTorch's in-place
-    /// updates under <c>no_grad</c>. Not recorded: changing a tensor that a recorded op has used makes that op's
-    /// backward rule see the new values, so only update parameters between a backward pass and the next forward.
+    /// updates under <c>no_grad</c>. Not recorded, but counted: each call bumps the tensor's version (shared with
+    /// its views), and a backward sweep that reaches an op whose input or result has been handed out for writing
+    /// since the op was recorded throws instead of differentiating with the new values. So update parameters
+    /// between a backward pass and the next forward, as optimisers do.
     /// </summary>
-    public Span<T> MutableSpan() => Data;
+    public Span<T> MutableSpan()
+    {
+        T[] data = Data;
+        (_versionOwner ?? this)._version++;
+        return data;
+    }
 
     /// <summary>"float32" or "float64".</summary>
     public static string DType => typeof(T) == typeof(float) ? "float32" : "float64";

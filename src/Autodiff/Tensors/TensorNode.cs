@@ -58,6 +58,10 @@ internal sealed class TensorNode<T>(string name, Tensor<T>[] inputs, Tensor<T> o
     private Tensor<T>? _grad;
     private bool _gradOwned;
 
+    // The versions of the inputs and the result when the op was recorded, summed: counters only grow, so a changed
+    // sum means one of them was handed out for writing since (see Tensor.Version). One number, no allocation.
+    private readonly long _versions = SumVersions(inputs, output);
+
     public string Name => name;
 
     public Tensor<T>[] Inputs => inputs;
@@ -103,8 +107,18 @@ internal sealed class TensorNode<T>(string name, Tensor<T>[] inputs, Tensor<T> o
             return; // not on a path to the output
         }
 
+        if (SumVersions(inputs, output) != _versions)
+        {
+            ThrowModifiedInPlace();
+        }
+
         sink.Visit(output, _grad);
         Tensor<T>?[] grads = rule(_grad);
+        if (output.NodeTape is { DetectAnomalies: true })
+        {
+            Tape.CheckTensorBackward(this, grads);
+        }
+
         for (int i = 0; i < inputs.Length && i < grads.Length; i++)
         {
             Tensor<T>? g = grads[i];
@@ -130,6 +144,22 @@ internal sealed class TensorNode<T>(string name, Tensor<T>[] inputs, Tensor<T> o
             }
         }
     }
+
+    private static long SumVersions(Tensor<T>[] inputs, Tensor<T> output)
+    {
+        long sum = output.Version;
+        foreach (Tensor<T> x in inputs)
+        {
+            sum += x.Version;
+        }
+
+        return sum;
+    }
+
+    private void ThrowModifiedInPlace() => throw new InvalidOperationException(
+        $"Backward: '{name}'{Shapes.Where(file, line)} (inputs {string.Join(", ", inputs.Select(x => Shapes.Format(x.Shape)))}) needs the values it " +
+        "was recorded with, but one of its inputs or its result has been changed in place (MutableSpan()) since. Change tensors only " +
+        "between a backward pass and the next forward pass (as optimisers do), or Clone() the tensor before writing into it.");
 
     public void ClearGrad()
     {
