@@ -55,9 +55,9 @@ public static partial class Tensor
             Shapes.Throw(nameof(BatchNorm), "give both running statistics or neither.", file, line);
         }
 
-        if (!(eps > 0) || !(momentum >= 0 && momentum <= 1))
+        if (!(eps >= 0) || !(momentum >= 0 && momentum <= 1))
         {
-            Shapes.Throw(nameof(BatchNorm), $"eps {eps} must be > 0 and momentum {momentum} in [0, 1].", file, line);
+            Shapes.Throw(nameof(BatchNorm), $"eps {eps} must be ≥ 0 and momentum {momentum} in [0, 1].", file, line);
         }
 
         int[] axes = [0, .. Enumerable.Range(2, input.Rank - 2)];
