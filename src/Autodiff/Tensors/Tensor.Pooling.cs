@@ -40,56 +40,73 @@ public static partial class Tensor
         int oh = w.OutputHeight(h), ow = w.OutputWidth(wd), planes = n * c;
         var y = new Tensor<T>(Uninitialized<T>(planes * oh * ow), [n, c, oh, ow]);
         int[] argMax = GC.AllocateUninitializedArray<int>(planes * oh * ow);
-        T[] x = input.Data, ys = y.Data;
-        for (int plane = 0; plane < planes; plane++)
+        MaxPoolPlanes(input.Data, y.Data, argMax, planes, h, wd, oh, ow, w);
+        for (int i = 0; i < argMax.Length; i++)
         {
-            int inBase = plane * h * wd, outBase = plane * oh * ow;
-            for (int oy = 0; oy < oh; oy++)
+            if (argMax[i] < 0)
             {
-                for (int ox = 0; ox < ow; ox++)
-                {
-                    int best = -1;
-                    T max = T.NegativeInfinity;
-                    for (int i = 0; i < kernelSize; i++)
-                    {
-                        int iy = (oy * w.Stride) - padding + (i * dilation);
-                        if ((uint)iy >= (uint)h)
-                        {
-                            continue;
-                        }
-
-                        for (int j = 0; j < kernelSize; j++)
-                        {
-                            int ix = (ox * w.Stride) - padding + (j * dilation);
-                            if ((uint)ix >= (uint)wd)
-                            {
-                                continue;
-                            }
-
-                            int at = inBase + (iy * wd) + ix;
-                            T v = x[at];
-                            // Strictly greater: a tie keeps the first. NaN wins (and then stays), as in PyTorch.
-                            if (best < 0 || v > max || (T.IsNaN(v) && !T.IsNaN(max)))
-                            {
-                                best = at;
-                                max = v;
-                            }
-                        }
-                    }
-
-                    if (best < 0)
-                    {
-                        Shapes.Throw(nameof(MaxPool2d), $"input {Shapes.Format(input.Shape)}: with {w} the window of output ({oy}, {ox}) lies entirely in the padding.", file, line);
-                    }
-
-                    ys[outBase + (oy * ow) + ox] = max;
-                    argMax[outBase + (oy * ow) + ox] = best;
-                }
+                Shapes.Throw(nameof(MaxPool2d), $"input {Shapes.Format(input.Shape)}: with {w} the window of output {i % (oh * ow) / ow}, {i % ow} lies entirely in the padding.", file, line);
             }
         }
 
         int[] inputShape = input.ShapeArray();
         return Autograd.Record(nameof(MaxPool2d), y, g => [ScatterAddAt(g, argMax, inputShape, file, line)], file, line, input);
+    }
+
+    /// <summary>
+    /// The max-pooling kernel over <paramref name="planes"/> images h×w: each output the first maximum of its window
+    /// (strictly greater replaces, so a tie keeps the first in row-major window order; a NaN wins and stays), and the
+    /// flat input index of that maximum (−1 for a window entirely in the padding).
+    /// </summary>
+    private static void MaxPoolPlanes<T>(T[] x, T[] y, int[] argMax, int planes, int h, int wd, int oh, int ow, Window2d w)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int k = w.KernelHeight, stride = w.Stride, padding = w.Padding, dilation = w.Dilation;
+        for (int plane = 0; plane < planes; plane++)
+        {
+            int inBase = plane * h * wd, outBase = plane * oh * ow;
+            ReadOnlySpan<T> image = x.AsSpan(inBase, h * wd);
+            Span<T> outputs = y.AsSpan(outBase, oh * ow);
+            Span<int> indices = argMax.AsSpan(outBase, oh * ow);
+            for (int oy = 0; oy < oh; oy++)
+            {
+                int y0 = (oy * stride) - padding;
+                for (int ox = 0; ox < ow; ox++)
+                {
+                    int x0 = (ox * stride) - padding;
+                    int best = -1;
+                    T max = T.NegativeInfinity;
+                    for (int i = 0; i < k; i++)
+                    {
+                        int iy = y0 + (i * dilation);
+                        if ((uint)iy >= (uint)h)
+                        {
+                            continue;
+                        }
+
+                        ReadOnlySpan<T> row = image.Slice(iy * wd, wd);
+                        for (int j = 0; j < k; j++)
+                        {
+                            int ix = x0 + (j * dilation);
+                            if ((uint)ix >= (uint)wd)
+                            {
+                                continue;
+                            }
+
+                            T v = row[ix];
+                            if (best < 0 || v > max || (T.IsNaN(v) && !T.IsNaN(max)))
+                            {
+                                best = (iy * wd) + ix;
+                                max = v;
+                            }
+                        }
+                    }
+
+                    outputs[(oy * ow) + ox] = max;
+                    indices[(oy * ow) + ox] = best < 0 ? -1 : inBase + best;
+                }
+            }
+        }
     }
 
     /// <summary>
