@@ -93,6 +93,32 @@ public sealed class ConvolutionTests
         Assert.That(MaxPoolGradient([1, 9, 3, 2, 0, 9, 3, 2], [1, 1, 2, 4], 2, 1), Is.EqualTo(new[] { 0.0, 2, 1, 0, 0, 0, 0, 0 }));
     }
 
+    [TestCase(2, 2, 1)]
+    [TestCase(3, 1, 1)]
+    [TestCase(3, 2, 2)]
+    [TestCase(2, 3, 1)]
+    public void The_vectorised_float_path_of_max_pooling_agrees_with_the_general_loop_on_ties(int kernel, int stride, int dilation)
+    {
+        // Small integers: many ties inside windows. Float without padding or NaN takes the vectorised path, double the
+        // general loop; values and the positions the gradient goes to must be the same.
+        var random = new Random(kernel * 100 + stride * 10 + dilation);
+        double[] values = Enumerable.Range(0, 3 * 4 * 13 * 11).Select(_ => (double)random.Next(4)).ToArray();
+        Tensor<double> xd = Tensor.FromArray<double>(values, [3, 4, 13, 11]).RequiresGrad();
+        Tensor<float> xf = Tensor.FromArray<float>(values.Select(v => (float)v).ToArray(), [3, 4, 13, 11]).RequiresGrad();
+        Tensor<double> weights = Tensor.RandomUniform<double>(Tensor.MaxPool2d(xd, kernel, stride, 0, dilation).ShapeArray(), seed: 1, low: 0.5, high: 1.5);
+        Tensor<float> weightsF = Tensor.FromArray<float>(weights.ToArray().Select(v => (float)v).ToArray(), weights.ShapeArray());
+        using (var tape = new Tape())
+        {
+            Tensor<double> yd = Tensor.MaxPool2d(xd, kernel, stride, 0, dilation);
+            Tensor<float> yf = Tensor.MaxPool2d(xf, kernel, stride, 0, dilation);
+            Assert.That(yf.ToArray().Select(v => (double)v), Is.EqualTo(yd.ToArray()));
+            yd.Mul(weights).Sum().Backward();
+            yf.Mul(weightsF).Sum().Backward();
+        }
+
+        Assert.That(xf.Grad!.ToArray().Select(v => (double)v), Is.EqualTo(xd.Grad!.ToArray()).Within(1e-4), "float sums of up to nine weights");
+    }
+
     [Test]
     public void Max_and_average_pooling_give_the_hand_worked_values()
     {
