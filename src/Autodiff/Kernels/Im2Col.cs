@@ -10,8 +10,12 @@ namespace Autodiff.Kernels;
 /// </summary>
 internal static class Im2Col
 {
-    /// <summary>cols[(c·kh + i)·kw + j, oy·OW + ox] = image[c, oy·s − p + i·d, ox·s − p + j·d] (0 outside the image).</summary>
-    public static void Unfold<T>(ReadOnlySpan<T> image, Span<T> cols, int channels, int height, int width, Window2d w)
+    /// <summary>
+    /// cols[(c·kh + i)·kw + j, oy·OW + ox] = image[c, oy·s − p + i·d, ox·s − p + j·d] (0 outside the image), row r of
+    /// cols starting at r·<paramref name="rowStride"/> (OH·OW for one image's own matrix; more when the images of a
+    /// batch sit side by side in one matrix).
+    /// </summary>
+    public static void Unfold<T>(ReadOnlySpan<T> image, Span<T> cols, int rowStride, int channels, int height, int width, Window2d w)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int oh = w.OutputHeight(height), ow = w.OutputWidth(width), positions = oh * ow;
@@ -23,7 +27,7 @@ internal static class Im2Col
             {
                 for (int j = 0; j < w.KernelWidth; j++, row++)
                 {
-                    Span<T> dest = cols.Slice(row * positions, positions);
+                    Span<T> dest = cols.Slice(row * rowStride, positions);
                     (int first, int last) = InsideRange(ow, width, (j * w.Dilation) - w.Padding, w.Stride);
                     for (int oy = 0; oy < oh; oy++)
                     {
@@ -57,7 +61,7 @@ internal static class Im2Col
     }
 
     /// <summary>The adjoint of <see cref="Unfold{T}"/>: image[c, y, x] += every column entry that Unfold read from there.</summary>
-    public static void FoldAdd<T>(ReadOnlySpan<T> cols, Span<T> image, int channels, int height, int width, Window2d w)
+    public static void FoldAdd<T>(ReadOnlySpan<T> cols, int rowStride, Span<T> image, int channels, int height, int width, Window2d w)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int oh = w.OutputHeight(height), ow = w.OutputWidth(width), positions = oh * ow;
@@ -69,7 +73,7 @@ internal static class Im2Col
             {
                 for (int j = 0; j < w.KernelWidth; j++, row++)
                 {
-                    ReadOnlySpan<T> source = cols.Slice(row * positions, positions);
+                    ReadOnlySpan<T> source = cols.Slice(row * rowStride, positions);
                     (int first, int last) = InsideRange(ow, width, (j * w.Dilation) - w.Padding, w.Stride);
                     if (first >= last)
                     {

@@ -35,7 +35,7 @@ public static partial class Tensor
         var y = new Tensor<T>(Uninitialized<T>(n * rows * positions), [n, rows, positions]);
         for (int i = 0; i < n; i++)
         {
-            Im2Col.Unfold<T>(input.Data.AsSpan(i * c * h * wd, c * h * wd), y.Data.AsSpan(i * rows * positions, rows * positions), c, h, wd, w);
+            Im2Col.Unfold<T>(input.Data.AsSpan(i * c * h * wd, c * h * wd), y.Data.AsSpan(i * rows * positions, rows * positions), positions, c, h, wd, w);
         }
 
         return Autograd.Record(nameof(Unfold), y, g => [Fold(g, h, wd, kernelHeight, kernelWidth, stride, padding, dilation, file, line)], file, line, input);
@@ -79,7 +79,7 @@ public static partial class Tensor
         var y = new Tensor<T>(Zeroed<T>(n * c * height * width), [n, c, height, width]);
         for (int i = 0; i < n; i++)
         {
-            Im2Col.FoldAdd<T>(columns.Data.AsSpan(i * rows * positions, rows * positions), y.Data.AsSpan(i * c * height * width, c * height * width), c, height, width, w);
+            Im2Col.FoldAdd<T>(columns.Data.AsSpan(i * rows * positions, rows * positions), positions, y.Data.AsSpan(i * c * height * width, c * height * width), c, height, width, w);
         }
 
         return Autograd.Record(nameof(Fold), y, g => [Unfold(g, kernelHeight, kernelWidth, stride, padding, dilation, file, line)], file, line, columns);
@@ -120,24 +120,34 @@ public static partial class Tensor
         int k = c * w.KernelHeight * w.KernelWidth, imageSize = c * h * wd;
         var y = new Tensor<T>(Uninitialized<T>(n * o * positions), [n, o, oh, ow]);
 
-        // The columns are kept for dW when the op will be recorded; otherwise one image's worth is scratch.
+        // The images of a batch side by side in one columns matrix [k, N·L], so that the convolution is one GEMM
+        // W [O, k] · cols → [O, N·L], scattered to [N, O, L] with the bias (one GEMM per image was measured slower:
+        // small products, and a helper thread woken for each). The columns are kept for dW when the op will be
+        // recorded; otherwise images go through in groups whose columns take at most about a million elements.
         bool recorded = Autograd.IsRecording && (input.GradRequired || weight.GradRequired || (bias?.GradRequired ?? false));
-        bool needColumns = recorded && weight.GradRequired;
-        T[] columns = needColumns ? Uninitialized<T>(n * k * positions) : GC.AllocateUninitializedArray<T>(k * positions);
-        T[] x = input.Data, wdata = weight.Data, ydata = y.Data;
-        for (int i = 0; i < n; i++)
+        bool keepColumns = recorded && weight.GradRequired;
+        int group = keepColumns ? n : Math.Clamp(ColumnsBudget / (k * positions), 1, n);
+        T[] columns = Uninitialized<T>(k * group * positions);
+        T[] product = Uninitialized<T>(o * group * positions);
+        T[] x = input.Data, ydata = y.Data;
+        for (int first = 0; first < n; first += group)
         {
-            int colOffset = needColumns ? i * k * positions : 0;
-            Im2Col.Unfold<T>(x.AsSpan(i * imageSize, imageSize), columns.AsSpan(colOffset, k * positions), c, h, wd, w);
-            if (bias is not null)
+            int count = Math.Min(group, n - first), width = count * positions;
+            for (int i = 0; i < count; i++)
             {
-                for (int j = 0; j < o; j++)
-                {
-                    ydata.AsSpan((i * o * positions) + (j * positions), positions).Fill(bias.Data[j]);
-                }
+                Im2Col.Unfold<T>(x.AsSpan((first + i) * imageSize, imageSize), columns.AsSpan(i * positions), width, c, h, wd, w);
             }
 
-            Tensor<T>.Gemm(wdata, 0, false, columns, colOffset, false, ydata, i * o * positions, o, positions, k, accumulate: bias is not null);
+            Tensor<T>.Gemm(weight.Data, 0, false, columns, 0, false, product, 0, o, width, k, accumulate: false);
+            for (int j = 0; j < o; j++)
+            {
+                T b = bias is null ? T.Zero : bias.Data[j];
+                for (int i = 0; i < count; i++)
+                {
+                    Span<T> destination = ydata.AsSpan((((first + i) * o) + j) * positions, positions);
+                    System.Numerics.Tensors.TensorPrimitives.Add(product.AsSpan((j * width) + (i * positions), positions), b, destination);
+                }
+            }
         }
 
         return Autograd.Record(nameof(Conv2d), y, g =>
@@ -159,20 +169,36 @@ public static partial class Tensor
         }, file, line, bias is null ? [input, weight] : [input, weight, bias]);
     }
 
-    /// <summary>The eager backward of <see cref="Conv2d{T}"/>: per image dcols = Wᵀ·G[n] then col2im, and dW += G[n]·cols[n]ᵀ.</summary>
+    /// <summary>Elements of an im2col matrix worth holding at once when the columns need not be kept.</summary>
+    private const int ColumnsBudget = 1 << 20;
+
+    /// <summary>
+    /// The eager backward of <see cref="Conv2d{T}"/> on the kept columns [k, N·L]: G as [O, N·L], then dW = G·colsᵀ
+    /// and dcols = Wᵀ·G as one GEMM each, db the row sums of G, dx = col2im(dcols) image by image.
+    /// </summary>
     private static Tensor<T>?[] Conv2dBackward<T>(Tensor<T> g, Tensor<T> input, Tensor<T> weight, Tensor<T>? bias, T[] columns, Window2d w, int n, int c, int h, int wd, int o, int positions, int k)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        int width = n * positions;
         T[] gdata = g.Data;
+        T[] gt = Uninitialized<T>(o * width);
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < o; j++)
+            {
+                gdata.AsSpan(((i * o) + j) * positions, positions).CopyTo(gt.AsSpan((j * width) + (i * positions), positions));
+            }
+        }
+
         Tensor<T>? dx = null;
         if (input.GradRequired)
         {
             dx = new Tensor<T>(Zeroed<T>(input.Size), input.ShapeArray());
-            T[] dcols = Uninitialized<T>(k * positions);
+            T[] dcols = Uninitialized<T>(k * width);
+            Tensor<T>.Gemm(weight.Data, 0, true, gt, 0, false, dcols, 0, k, width, o, false);
             for (int i = 0; i < n; i++)
             {
-                Tensor<T>.Gemm(weight.Data, 0, true, gdata, i * o * positions, false, dcols, 0, k, positions, o, false);
-                Im2Col.FoldAdd<T>(dcols, dx.Data.AsSpan(i * c * h * wd, c * h * wd), c, h, wd, w);
+                Im2Col.FoldAdd<T>(dcols.AsSpan(i * positions), width, dx.Data.AsSpan(i * c * h * wd, c * h * wd), c, h, wd, w);
             }
         }
 
@@ -186,25 +212,16 @@ public static partial class Tensor
                 overwrite = true;
             }
 
-            T[] target = into ?? dw!.Data;
-            for (int i = 0; i < n; i++)
-            {
-                Tensor<T>.Gemm(gdata, i * o * positions, false, columns, i * k * positions, true, target, 0, o, k, positions, accumulate: i > 0 || !overwrite);
-            }
+            Tensor<T>.Gemm(gt, 0, false, columns, 0, true, into ?? dw!.Data, 0, o, k, width, accumulate: !overwrite);
         }
 
         Tensor<T>? db = null;
         if (bias is not null && bias.GradRequired)
         {
-            // Σ over images and positions: each (image, channel) run of G summed once.
-            db = new Tensor<T>(Zeroed<T>(o), [o]);
-            Span<T> sums = db.Data;
-            for (int i = 0; i < n; i++)
+            db = new Tensor<T>(Uninitialized<T>(o), [o]);
+            for (int j = 0; j < o; j++)
             {
-                for (int j = 0; j < o; j++)
-                {
-                    sums[j] += System.Numerics.Tensors.TensorPrimitives.Sum<T>(gdata.AsSpan((i * o * positions) + (j * positions), positions));
-                }
+                db.Data[j] = System.Numerics.Tensors.TensorPrimitives.Sum<T>(gt.AsSpan(j * width, width));
             }
         }
 

@@ -53,6 +53,25 @@ public sealed class ConvolutionTests
     }
 
     [Test]
+    public void Large_unrecorded_batches_go_through_in_groups_with_the_same_result()
+    {
+        // 16 channels × 3×3 on 64×64: 144 × 4,096 columns per image, so unrecorded, one image per group; recorded
+        // (the weight tracked on a tape), the whole batch at once.
+        Tensor<float> x = Tensor.RandomNormal<float>([3, 16, 64, 64], seed: 5);
+        Tensor<float> w = Tensor.RandomNormal<float>([8, 16, 3, 3], seed: 6);
+        Tensor<float> b = Tensor.RandomNormal<float>([8], seed: 7);
+        float[] grouped = Tensor.Conv2d(x, w, b, padding: 1).ToArray();
+        float[] whole;
+        using (var tape = new Tape())
+        {
+            whole = Tensor.Conv2d(x, w.Detach().RequiresGrad(), b, padding: 1).ToArray();
+        }
+
+        Assert.That(grouped, Is.EqualTo(whole).Within(1e-4));
+        Assert.That(grouped[(((2 * 8) + 7) * 4096) + 4095], Is.Not.EqualTo(0f), "the last image is there");
+    }
+
+    [Test]
     public void Float_convolution_matches_double_and_its_gradients_accumulate_into_the_weights()
     {
         Tensor<double> xd = Tensor.RandomNormal<double>([2, 3, 9, 7], seed: 1);
