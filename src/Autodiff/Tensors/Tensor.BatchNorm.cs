@@ -92,41 +92,44 @@ public static partial class Tensor
         T[] mean = new T[c], inverse = new T[c];
         var output = new Tensor<T>(Uninitialized<T>(input.Size), input.ShapeArray());
         T[] x = input.Data, ys = output.Data;
-        for (int ch = 0; ch < c; ch++)
+        Parallelism.For(c, (long)n * inner * 3, (from, to) =>
         {
-            T sum = T.Zero;
-            for (int i = 0; i < n; i++)
+            for (int ch = from; ch < to; ch++)
             {
-                sum += TensorPrimitives.Sum<T>(x.AsSpan(((i * c) + ch) * inner, inner));
-            }
+                T sum = T.Zero;
+                for (int i = 0; i < n; i++)
+                {
+                    sum += TensorPrimitives.Sum<T>(x.AsSpan(((i * c) + ch) * inner, inner));
+                }
 
-            T mu = sum / count, squares = T.Zero;
-            for (int i = 0; i < n; i++)
-            {
-                Span<T> run = ys.AsSpan(((i * c) + ch) * inner, inner);
-                TensorPrimitives.Subtract(x.AsSpan(((i * c) + ch) * inner, inner), mu, run);
-                squares += TensorPrimitives.SumOfSquares<T>(run);
-            }
+                T mu = sum / count, squares = T.Zero;
+                for (int i = 0; i < n; i++)
+                {
+                    Span<T> run = ys.AsSpan(((i * c) + ch) * inner, inner);
+                    TensorPrimitives.Subtract(x.AsSpan(((i * c) + ch) * inner, inner), mu, run);
+                    squares += TensorPrimitives.SumOfSquares<T>(run);
+                }
 
-            T variance = squares / count;
-            T inv = T.One / T.Sqrt(variance + epsilon);
-            mean[ch] = mu;
-            inverse[ch] = inv;
-            T scale = weight is null ? inv : weight.Data[ch] * inv, shift = bias is null ? T.Zero : bias.Data[ch];
-            for (int i = 0; i < n; i++)
-            {
-                Span<T> run = ys.AsSpan(((i * c) + ch) * inner, inner);
-                TensorPrimitives.Multiply(run, scale, run);
-                TensorPrimitives.Add(run, shift, run);
-            }
+                T variance = squares / count;
+                T inv = T.One / T.Sqrt(variance + epsilon);
+                mean[ch] = mu;
+                inverse[ch] = inv;
+                T scale = weight is null ? inv : weight.Data[ch] * inv, shift = bias is null ? T.Zero : bias.Data[ch];
+                for (int i = 0; i < n; i++)
+                {
+                    Span<T> run = ys.AsSpan(((i * c) + ch) * inner, inner);
+                    TensorPrimitives.Multiply(run, scale, run);
+                    TensorPrimitives.Add(run, shift, run);
+                }
 
-            if (runningMean is not null)
-            {
-                T keepOld = T.CreateChecked(1 - momentum), take = T.CreateChecked(momentum);
-                runningMean.MutableSpan()[ch] = (keepOld * runningMean.Data[ch]) + (take * mu);
-                runningVar!.MutableSpan()[ch] = (keepOld * runningVar.Data[ch]) + (take * variance * count / (count - T.One));
+                if (runningMean is not null)
+                {
+                    T keepOld = T.CreateChecked(1 - momentum), take = T.CreateChecked(momentum);
+                    runningMean.MutableSpan()[ch] = (keepOld * runningMean.Data[ch]) + (take * mu);
+                    runningVar!.MutableSpan()[ch] = (keepOld * runningVar.Data[ch]) + (take * variance * count / (count - T.One));
+                }
             }
-        }
+        });
 
         Tensor<T>[] inputs = [input, .. weight is null ? [] : new[] { weight }, .. bias is null ? [] : new[] { bias }];
         return Autograd.Record(nameof(BatchNorm), output, g =>
@@ -162,46 +165,49 @@ public static partial class Tensor
         Tensor<T>? dw = weight is not null && weight.GradRequired ? new Tensor<T>(Uninitialized<T>(c), [c]) : null;
         Tensor<T>? db = bias is not null && bias.GradRequired ? new Tensor<T>(Uninitialized<T>(c), [c]) : null;
         T[] gs = g.Data, x = input.Data;
-        for (int ch = 0; ch < c; ch++)
+        Parallelism.For(c, (long)n * inner * 3, (from, to) =>
         {
-            // Σ g and Σ g·(x − μ) = Σ g·x − μ·Σ g.
-            T sumG = T.Zero, sumGx = T.Zero;
-            for (int i = 0; i < n; i++)
+            for (int ch = from; ch < to; ch++)
             {
-                int at = ((i * c) + ch) * inner;
-                sumG += TensorPrimitives.Sum<T>(gs.AsSpan(at, inner));
-                sumGx += TensorPrimitives.Dot<T>(gs.AsSpan(at, inner), x.AsSpan(at, inner));
-            }
+                // Σ g and Σ g·(x − μ) = Σ g·x − μ·Σ g.
+                T sumG = T.Zero, sumGx = T.Zero;
+                for (int i = 0; i < n; i++)
+                {
+                    int at = ((i * c) + ch) * inner;
+                    sumG += TensorPrimitives.Sum<T>(gs.AsSpan(at, inner));
+                    sumGx += TensorPrimitives.Dot<T>(gs.AsSpan(at, inner), x.AsSpan(at, inner));
+                }
 
-            T inv = inverse[ch], mu = mean[ch];
-            T sumGCentred = sumGx - (mu * sumG);
-            if (dw is not null)
-            {
-                dw.Data[ch] = sumGCentred * inv;
-            }
+                T inv = inverse[ch], mu = mean[ch];
+                T sumGCentred = sumGx - (mu * sumG);
+                if (dw is not null)
+                {
+                    dw.Data[ch] = sumGCentred * inv;
+                }
 
-            if (db is not null)
-            {
-                db.Data[ch] = sumG;
-            }
+                if (db is not null)
+                {
+                    db.Data[ch] = sumG;
+                }
 
-            if (dx is null)
-            {
-                continue;
-            }
+                if (dx is null)
+                {
+                    continue;
+                }
 
-            // dx = k1·g + k2·x + k3, with k1 = w/σ, k2 = −(w/σ³)·Σg(x − μ)/m, k3 = −k1·Σg/m − k2·μ.
-            T w = weight is null ? T.One : weight.Data[ch];
-            T k1 = w * inv, k2 = -(w * inv * inv * inv * sumGCentred / count), k3 = -(k1 * sumG / count) - (k2 * mu);
-            for (int i = 0; i < n; i++)
-            {
-                int at = ((i * c) + ch) * inner;
-                Span<T> d = dx.Data.AsSpan(at, inner);
-                TensorPrimitives.Multiply(gs.AsSpan(at, inner), k1, d);
-                TensorPrimitives.FusedMultiplyAdd(x.AsSpan(at, inner), k2, d, d);
-                TensorPrimitives.Add(d, k3, d);
+                // dx = k1·g + k2·x + k3, with k1 = w/σ, k2 = −(w/σ³)·Σg(x − μ)/m, k3 = −k1·Σg/m − k2·μ.
+                T w = weight is null ? T.One : weight.Data[ch];
+                T k1 = w * inv, k2 = -(w * inv * inv * inv * sumGCentred / count), k3 = -(k1 * sumG / count) - (k2 * mu);
+                for (int i = 0; i < n; i++)
+                {
+                    int at = ((i * c) + ch) * inner;
+                    Span<T> d = dx.Data.AsSpan(at, inner);
+                    TensorPrimitives.Multiply(gs.AsSpan(at, inner), k1, d);
+                    TensorPrimitives.FusedMultiplyAdd(x.AsSpan(at, inner), k2, d, d);
+                    TensorPrimitives.Add(d, k3, d);
+                }
             }
-        }
+        });
 
         return (dx, dw, db);
     }

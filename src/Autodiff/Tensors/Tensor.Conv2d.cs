@@ -132,22 +132,28 @@ public static partial class Tensor
         T[] x = input.Data, ydata = y.Data;
         for (int first = 0; first < n; first += group)
         {
-            int count = Math.Min(group, n - first), width = count * positions;
-            for (int i = 0; i < count; i++)
+            int start = first, count = Math.Min(group, n - first), width = count * positions;
+            Parallelism.For(count, (long)k * positions, (from, to) =>
             {
-                Im2Col.Unfold<T>(x.AsSpan((first + i) * imageSize, imageSize), columns.AsSpan(i * positions), width, c, h, wd, w);
-            }
+                for (int i = from; i < to; i++)
+                {
+                    Im2Col.Unfold<T>(x.AsSpan((start + i) * imageSize, imageSize), columns.AsSpan(i * positions), width, c, h, wd, w);
+                }
+            });
 
             Tensor<T>.Gemm(weight.Data, 0, false, columns, 0, false, product, 0, o, width, k, accumulate: false);
-            for (int j = 0; j < o; j++)
+            T[]? biases = bias?.Data;
+            Parallelism.For(count, (long)o * positions, (from, to) =>
             {
-                T b = bias is null ? T.Zero : bias.Data[j];
-                for (int i = 0; i < count; i++)
+                for (int i = from; i < to; i++)
                 {
-                    Span<T> destination = ydata.AsSpan((((first + i) * o) + j) * positions, positions);
-                    System.Numerics.Tensors.TensorPrimitives.Add(product.AsSpan((j * width) + (i * positions), positions), b, destination);
+                    for (int j = 0; j < o; j++)
+                    {
+                        Span<T> destination = ydata.AsSpan((((start + i) * o) + j) * positions, positions);
+                        System.Numerics.Tensors.TensorPrimitives.Add(product.AsSpan((j * width) + (i * positions), positions), biases is null ? T.Zero : biases[j], destination);
+                    }
                 }
-            }
+            });
         }
 
         return Autograd.Record(nameof(Conv2d), y, g =>
@@ -182,13 +188,16 @@ public static partial class Tensor
         int width = n * positions;
         T[] gdata = g.Data;
         T[] gt = Uninitialized<T>(o * width);
-        for (int i = 0; i < n; i++)
+        Parallelism.For(n, (long)o * positions, (from, to) =>
         {
-            for (int j = 0; j < o; j++)
+            for (int i = from; i < to; i++)
             {
-                gdata.AsSpan(((i * o) + j) * positions, positions).CopyTo(gt.AsSpan((j * width) + (i * positions), positions));
+                for (int j = 0; j < o; j++)
+                {
+                    gdata.AsSpan(((i * o) + j) * positions, positions).CopyTo(gt.AsSpan((j * width) + (i * positions), positions));
+                }
             }
-        }
+        });
 
         Tensor<T>? dx = null;
         if (input.GradRequired)
@@ -196,10 +205,14 @@ public static partial class Tensor
             dx = new Tensor<T>(Zeroed<T>(input.Size), input.ShapeArray());
             T[] dcols = Uninitialized<T>(k * width);
             Tensor<T>.Gemm(weight.Data, 0, true, gt, 0, false, dcols, 0, k, width, o, false);
-            for (int i = 0; i < n; i++)
+            T[] dxData = dx.Data;
+            Parallelism.For(n, (long)k * positions, (from, to) =>
             {
-                Im2Col.FoldAdd<T>(dcols.AsSpan(i * positions), width, dx.Data.AsSpan(i * c * h * wd, c * h * wd), c, h, wd, w);
-            }
+                for (int i = from; i < to; i++)
+                {
+                    Im2Col.FoldAdd<T>(dcols.AsSpan(i * positions), width, dxData.AsSpan(i * c * h * wd, c * h * wd), c, h, wd, w);
+                }
+            });
         }
 
         Tensor<T>? dw = null;

@@ -44,7 +44,17 @@ public static partial class Tensor
         var y = new Tensor<T>(Uninitialized<T>(planes * oh * ow), [n, c, oh, ow]);
         // The arg maxima live in an array of T lent like the result (a 1.6 MB int[] per step otherwise), read as ints.
         var argMax = new Indices<T>(planes * oh * ow);
-        MaxPoolPlanes(input.Data, y.Data, argMax.Span, planes, h, wd, oh, ow, w);
+        T[] x = input.Data, ys = y.Data;
+        if (typeof(T) == typeof(float) && padding == 0 && !TensorPrimitives.IsNaNAny<T>(x))
+        {
+            float[] taps = (float[])(object)Uninitialized<T>(planes * oh * ow);
+            Parallelism.For(planes, (long)h * wd, (from, to) => MaxPoolInside((float[])(object)x, (float[])(object)ys, argMax.Span, taps, from, to, h, wd, oh, ow, w));
+        }
+        else
+        {
+            Parallelism.For(planes, (long)h * wd * kernelSize, (from, to) => MaxPoolPlanes(x, ys, argMax.Span, from, to, h, wd, oh, ow, w));
+        }
+
         ReadOnlySpan<int> found = argMax.Span;
         for (int i = 0; i < found.Length; i++)
         {
@@ -59,21 +69,15 @@ public static partial class Tensor
     }
 
     /// <summary>
-    /// The max-pooling kernel over <paramref name="planes"/> images h×w: each output the first maximum of its window
-    /// (strictly greater replaces, so a tie keeps the first in row-major window order; a NaN wins and stays), and the
-    /// flat input index of that maximum (−1 for a window entirely in the padding).
+    /// The max-pooling kernel over the h×w images <paramref name="firstPlane"/> … <paramref name="endPlane"/> − 1: each
+    /// output the first maximum of its window (strictly greater replaces, so a tie keeps the first in row-major window
+    /// order; a NaN wins and stays), and the flat input index of that maximum (−1 for a window entirely in the padding).
     /// </summary>
-    private static void MaxPoolPlanes<T>(T[] x, T[] y, Span<int> argMax, int planes, int h, int wd, int oh, int ow, Window2d w)
+    private static void MaxPoolPlanes<T>(T[] x, T[] y, Span<int> argMax, int firstPlane, int endPlane, int h, int wd, int oh, int ow, Window2d w)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int k = w.KernelHeight, stride = w.Stride, padding = w.Padding, dilation = w.Dilation;
-        if (typeof(T) == typeof(float) && padding == 0 && !TensorPrimitives.IsNaNAny<T>(x))
-        {
-            MaxPoolInside((float[])(object)x, (float[])(object)y, argMax, planes, h, wd, oh, ow, w);
-            return;
-        }
-
-        for (int plane = 0; plane < planes; plane++)
+        for (int plane = firstPlane; plane < endPlane; plane++)
         {
             int inBase = plane * h * wd, outBase = plane * oh * ow;
             ReadOnlySpan<T> image = x.AsSpan(inBase, h * wd);
@@ -127,17 +131,18 @@ public static partial class Tensor
     /// 10–20× slower than a ReLU over the same input). argMax holds the chosen tap's offset until the last pass adds
     /// each window's first index.
     /// </summary>
-    private static void MaxPoolInside(float[] x, float[] y, Span<int> argMax, int planes, int h, int wd, int oh, int ow, Window2d w)
+    private static void MaxPoolInside(float[] x, float[] allOutputs, Span<int> allArgMax, float[] taps, int firstPlane, int endPlane, int h, int wd, int oh, int ow, Window2d w)
     {
-        int k = w.KernelHeight, stride = w.Stride, dilation = w.Dilation, count = planes * oh * ow;
-        float[] tap = Uninitialized<float>(count);
+        int k = w.KernelHeight, stride = w.Stride, dilation = w.Dilation, count = (endPlane - firstPlane) * oh * ow;
+        Span<float> y = allOutputs.AsSpan(firstPlane * oh * ow, count), tap = taps.AsSpan(firstPlane * oh * ow, count);
+        Span<int> argMax = allArgMax.Slice(firstPlane * oh * ow, count);
         for (int i = 0; i < k; i++)
         {
             for (int j = 0; j < k; j++)
             {
                 int offset = (i * dilation * wd) + (j * dilation);
                 Span<float> values = i == 0 && j == 0 ? y : tap;
-                for (int plane = 0, o = 0; plane < planes; plane++)
+                for (int plane = firstPlane, o = 0; plane < endPlane; plane++)
                 {
                     for (int oy = 0; oy < oh; oy++)
                     {
@@ -159,9 +164,9 @@ public static partial class Tensor
                 int p = 0;
                 for (; p + Vector256<float>.Count <= count; p += Vector256<float>.Count)
                 {
-                    Vector256<float> v = Vector256.Create<float>(tap.AsSpan(p)), m = Vector256.Create<float>(y.AsSpan(p));
+                    Vector256<float> v = Vector256.Create<float>(tap[p..]), m = Vector256.Create<float>(y[p..]);
                     Vector256<float> wins = Vector256.GreaterThan(v, m); // strictly: a tie keeps the earlier tap
-                    Vector256.ConditionalSelect(wins, v, m).CopyTo(y.AsSpan(p));
+                    Vector256.ConditionalSelect(wins, v, m).CopyTo(y[p..]);
                     Vector256.ConditionalSelect(wins.AsInt32(), chosen, Vector256.Create<int>(argMax[p..])).CopyTo(argMax[p..]);
                 }
 
@@ -176,7 +181,7 @@ public static partial class Tensor
             }
         }
 
-        for (int plane = 0, o = 0; plane < planes; plane++)
+        for (int plane = firstPlane, o = 0; plane < endPlane; plane++)
         {
             for (int oy = 0; oy < oh; oy++)
             {

@@ -72,6 +72,39 @@ public sealed class ConvolutionTests
     }
 
     [Test]
+    public void Results_and_gradients_do_not_depend_on_the_thread_count()
+    {
+        // Large enough that im2col, col2im, max pooling and batch norm split their loops over threads.
+        Tensor<float> x = Tensor.RandomNormal<float>([8, 8, 32, 32], seed: 8);
+        Tensor<float> w = Tensor.RandomNormal<float>([16, 8, 3, 3], seed: 9);
+        Tensor<float> scale = Tensor.RandomUniform<float>([16], seed: 10, low: 0.5, high: 1.5);
+        (float[] Y, float[] Dx, float[] Dw, float[] Ds) Run(int threads)
+        {
+            int saved = Parallelism.MaxThreads;
+            Parallelism.MaxThreads = threads;
+            try
+            {
+                Tensor<float> xs = x.Detach().RequiresGrad(), ws = w.Detach().RequiresGrad(), ss = scale.Detach().RequiresGrad();
+                using var tape = new Tape();
+                Tensor<float> y = Tensor.MaxPool2d(Tensor.BatchNorm(Tensor.Conv2d(xs, ws, padding: 1), null, null, ss, null, training: true), 2);
+                y.Mul(y).Sum().Backward();
+                return (y.ToArray(), xs.Grad!.ToArray(), ws.Grad!.ToArray(), ss.Grad!.ToArray());
+            }
+            finally
+            {
+                Parallelism.MaxThreads = saved;
+            }
+        }
+
+        var one = Run(1);
+        var two = Run(2);
+        Assert.That(two.Y, Is.EqualTo(one.Y));
+        Assert.That(two.Dx, Is.EqualTo(one.Dx).Within(1e-4));
+        Assert.That(two.Dw, Is.EqualTo(one.Dw).Within(1e-2), "sums over 8·32·32 products; GEMM blocking may differ");
+        Assert.That(two.Ds, Is.EqualTo(one.Ds).Within(1e-2));
+    }
+
+    [Test]
     public void Float_convolution_matches_double_and_its_gradients_accumulate_into_the_weights()
     {
         Tensor<double> xd = Tensor.RandomNormal<double>([2, 3, 9, 7], seed: 1);
