@@ -121,9 +121,10 @@ public static partial class Tensor
         var y = new Tensor<T>(Uninitialized<T>(n * o * positions), [n, o, oh, ow]);
 
         // The images of a batch side by side in one columns matrix [k, N·L], so that the convolution is one GEMM
-        // W [O, k] · cols → [O, N·L], scattered to [N, O, L] with the bias (one GEMM per image was measured slower:
-        // small products, and a helper thread woken for each). The columns are kept for dW when the op will be
-        // recorded; otherwise images go through in groups whose columns take at most about a million elements.
+        // W [O, k] · cols → [O, N·L], scattered to [N, O, L] with the bias: one call with a long n instead of one small
+        // product per image (the two were within noise of each other in a profile on the loaded machine; see
+        // docs/architecture.md). The columns are kept for dW when the op will be recorded; otherwise images go
+        // through in groups whose columns take at most about a million elements.
         bool recorded = Autograd.IsRecording && (input.GradRequired || weight.GradRequired || (bias?.GradRequired ?? false));
         bool keepColumns = recorded && weight.GradRequired;
         int group = keepColumns ? n : Math.Clamp(ColumnsBudget / (k * positions), 1, n);
