@@ -134,6 +134,45 @@ public sealed class ConvolutionTests
     }
 
     [Test]
+    public void Conv2d_writes_its_weight_gradient_into_Grad_fresh_accumulating_and_after_ZeroGrad()
+    {
+        // In a plain Backward() dW goes straight into the leaf's .Grad (overwriting after ZeroGrad, adding otherwise);
+        // tape.Gradient takes the ordinary path. The weight is used twice, so both writes must add up.
+        Tensor<double> x = Tensor.RandomNormal<double>([3, 2, 6, 5], seed: 11).RequiresGrad();
+        Tensor<double> w = Tensor.RandomNormal<double>([4, 2, 3, 2], seed: 12).RequiresGrad();
+        Tensor<double> b = Tensor.RandomNormal<double>([4], seed: 13).RequiresGrad();
+        Tensor<double> Loss()
+        {
+            Tensor<double> y = Tensor.Conv2d(x, w, b, stride: 2, padding: 1);
+            return y.Mul(y.Detach().Sin().Add(1.5)).Sum().Add(Tensor.Conv2d(x.Mul(-1.0), w, null, dilation: 2).Sum());
+        }
+
+        using var tape = new Tape();
+        double[][] once = tape.Gradient(Loss(), [x, w, b]).Select(t => t.ToArray()).ToArray();
+        void Expect(string when, double factor)
+        {
+            Tensor<double>[] grads = [x.Grad!, w.Grad!, b.Grad!];
+            for (int i = 0; i < 3; i++)
+            {
+                Assert.That(grads[i].ToArray(), Is.EqualTo(once[i].Select(v => v * factor)).Within(1e-12), $"{when}: gradient {i}");
+            }
+        }
+
+        tape.Reset();
+        Loss().Backward();
+        Expect("first backward", 1);
+        tape.Reset();
+        Loss().Backward();
+        Expect("second backward (accumulating)", 2);
+        x.ZeroGrad();
+        w.ZeroGrad();
+        b.ZeroGrad();
+        tape.Reset();
+        Loss().Backward();
+        Expect("after ZeroGrad (overwriting)", 1);
+    }
+
+    [Test]
     public void Max_pooling_sends_the_gradient_to_the_first_arg_max_of_a_tie()
     {
         // One 2×2 window with ties: all equal → element 0; 5 at positions 1 and 3 → position 1 (row-major order).
