@@ -58,6 +58,25 @@ public sealed class ConvolutionalLayerTests
     }
 
     [Test]
+    public void BatchNorm1d_normalises_features_over_the_batch_and_its_eval_mode_is_the_affine_map_of_the_running_statistics()
+    {
+        var bn = new BatchNorm1d(2, momentum: 1.0); // momentum 1: the running statistics become the last batch's
+        new float[] { 2, 3 }.CopyTo(bn.Weight!.MutableSpan());
+        new float[] { 0.5f, -1 }.CopyTo(bn.Bias!.MutableSpan());
+        Tensor<float> x = Floats([1, 10, 3, 20, 5, 30], 3, 2); // feature 0: 1, 3, 5 (mean 3, var 8/3, unbiased 4)
+        Tensor<float> y = bn.Forward(x);
+        Assert.That(y[0, 0], Is.EqualTo((2 * (1 - 3) / MathF.Sqrt((8 / 3f) + 1e-5f)) + 0.5f).Within(1e-5));
+        Assert.That(bn.RunningMean!.ToArray(), Is.EqualTo(new[] { 3f, 20 }).Within(1e-5));
+        Assert.That(bn.RunningVar!.ToArray(), Is.EqualTo(new[] { 4f, 100 }).Within(1e-4));
+
+        bn.Eval();
+        Tensor<float> z = bn.Forward(Floats([7, 20], 1, 2)); // a batch of one is fine in evaluation
+        Assert.That(z.ToArray(), Is.EqualTo(new[] { (2 * (7 - 3) / MathF.Sqrt(4 + 1e-5f)) + 0.5f, -1f }).Within(1e-5));
+        bn.Train();
+        Assert.That(Assert.Throws<ArgumentException>(() => bn.Forward(Floats([7, 20], 1, 2)))!.Message, Does.Contain("more than one value per channel"));
+    }
+
+    [Test]
     public void Running_statistics_are_buffers_in_the_state_dict_and_survive_a_safetensors_round_trip()
     {
         var model = new Sequential(new Conv2d(1, 2, 3, seed: 1), new BatchNorm2d(2), new ReLU(), new Flatten(), new Linear(2 * 4 * 4, 3, seed: 2), new BatchNorm1d(3));
