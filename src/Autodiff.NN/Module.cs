@@ -26,6 +26,13 @@ public abstract class Module
     /// <remarks>Names must be non-empty, contain no '.', and be unique within the module.</remarks>
     protected virtual IEnumerable<(string Name, Tensor<float> Parameter)> OwnParameters() => [];
 
+    /// <summary>
+    /// The buffers this module itself owns (not those of its children): state that is saved and loaded with the
+    /// parameters but not trained by gradients, such as batch normalisation's running statistics.
+    /// </summary>
+    /// <remarks>Names follow the rules of <see cref="OwnParameters"/> and must differ from the parameters' names.</remarks>
+    protected virtual IEnumerable<(string Name, Tensor<float> Buffer)> OwnBuffers() => [];
+
     /// <summary>The direct child modules, with their local names, in order.</summary>
     /// <remarks>Names must be non-empty, contain no '.', and be unique within the module.</remarks>
     protected virtual IEnumerable<(string Name, Module Module)> ChildModules() => [];
@@ -104,6 +111,26 @@ public abstract class Module
         return result;
     }
 
+    /// <summary>Every buffer of this module and its descendants (e.g. "1.running_mean"), with its dotted path, in a stable order.</summary>
+    public IReadOnlyList<(string Name, Tensor<float> Buffer)> NamedBuffers()
+    {
+        var result = new List<(string, Tensor<float>)>();
+        foreach ((string prefix, Module module) in NamedModules())
+        {
+            foreach ((string local, Tensor<float> buffer) in module.OwnBuffers())
+            {
+                if (buffer is null)
+                {
+                    throw new InvalidOperationException($"{module.GetType().Name}: buffer '{local}' is null.");
+                }
+
+                result.Add((Join(prefix, CheckName(local, module, "buffer")), buffer));
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>Every parameter of this module and its descendants, in the order of <see cref="NamedParameters"/>.</summary>
     public IReadOnlyList<Tensor<float>> Parameters() => NamedParameters().Select(p => p.Parameter).ToArray();
 
@@ -133,23 +160,39 @@ public abstract class Module
     public void Eval() => Train(false);
 
     /// <summary>
-    /// A snapshot of every parameter by name, in the order of <see cref="NamedParameters"/>: the tensors are copies,
-    /// so later training does not change a saved state dict.
+    /// A snapshot of every parameter by name, in the order of <see cref="NamedParameters"/>, then every buffer (as
+    /// PyTorch's <c>state_dict</c>): the tensors are copies, so later training does not change a saved state dict.
     /// </summary>
     public OrderedDictionary<string, Tensor<float>> StateDict()
     {
         var state = new OrderedDictionary<string, Tensor<float>>(StringComparer.Ordinal);
-        foreach ((string name, Tensor<float> parameter) in NamedParameters())
+        foreach ((string name, Tensor<float> tensor) in StateTensors())
         {
-            state.Add(name, parameter.Clone());
+            state.Add(name, tensor.Clone());
         }
 
         return state;
     }
 
+    /// <summary>The parameters, then the buffers, by name: what a state dict holds.</summary>
+    private List<(string Name, Tensor<float> Tensor)> StateTensors()
+    {
+        List<(string Name, Tensor<float> Tensor)> tensors = [.. NamedParameters(), .. NamedBuffers()];
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach ((string name, _) in tensors)
+        {
+            if (!names.Add(name))
+            {
+                throw new InvalidOperationException($"{GetType().Name}: a parameter and a buffer are both named '{name}'.");
+            }
+        }
+
+        return tensors;
+    }
+
     /// <summary>
-    /// Copies the values of <paramref name="stateDict"/> into the parameters of the same names, in place (so
-    /// optimisers holding the parameters keep working).
+    /// Copies the values of <paramref name="stateDict"/> into the parameters and buffers of the same names, in place
+    /// (so optimisers holding the parameters keep working).
     /// </summary>
     /// <remarks>
     /// Nothing is copied unless the whole dict is accepted. A tensor whose shape differs from its parameter's is
@@ -163,7 +206,7 @@ public abstract class Module
     public LoadStateDictResult LoadStateDict(IReadOnlyDictionary<string, Tensor<float>> stateDict, bool strict = true)
     {
         ArgumentNullException.ThrowIfNull(stateDict);
-        IReadOnlyList<(string Name, Tensor<float> Parameter)> parameters = NamedParameters();
+        List<(string Name, Tensor<float> Parameter)> parameters = StateTensors();
         var known = new HashSet<string>(parameters.Select(p => p.Name), StringComparer.Ordinal);
         var missing = new List<string>();
         var mismatched = new List<string>();

@@ -206,6 +206,37 @@ public sealed partial class Tensor<T>
         return Narrow(a, s, Math.Max(0, e - s), file, line);
     }
 
+    /// <summary>
+    /// Merges axes <paramref name="startAxis"/> … <paramref name="endAxis"/> into one (as <c>torch.flatten</c>):
+    /// [N, C, H, W] with startAxis 1 gives [N, C·H·W]. The same elements, like <see cref="Reshape"/>.
+    /// </summary>
+    /// <remarks>Backward: g reshaped to the input's shape.</remarks>
+    /// <param name="startAxis">The first axis merged; negative counts from the end.</param>
+    /// <param name="endAxis">The last axis merged; negative counts from the end.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Tensor<T> Flatten(int startAxis = 0, int endAxis = -1, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        if (Rank == 0)
+        {
+            return Reshape([1], file, line);
+        }
+
+        int a = Shapes.Axis(startAxis, Rank, nameof(Flatten), file, line), b = Shapes.Axis(endAxis, Rank, nameof(Flatten), file, line);
+        if (a > b)
+        {
+            Shapes.Throw(nameof(Flatten), $"start axis {startAxis} comes after end axis {endAxis} in shape {Shapes.Format(_shape)}.", file, line);
+        }
+
+        int merged = 1;
+        for (int d = a; d <= b; d++)
+        {
+            merged *= _shape[d];
+        }
+
+        return Reshape([.. _shape[..a], merged, .. _shape[(b + 1)..]], file, line);
+    }
+
     /// <summary>Zeros of extent <paramref name="extent"/> along the axis with this tensor placed at <paramref name="start"/>.</summary>
     internal Tensor<T> PadAxis(int axis, int start, int extent)
     {

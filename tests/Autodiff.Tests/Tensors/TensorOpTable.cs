@@ -54,6 +54,54 @@ public static class TensorOpTable
            from b in TensorOf(shapes.Item2, Uniform(-2, 2))
            select new[] { a, b };
 
+    /// <summary>
+    /// Integer options (kernel, stride, …) travel as an extra input tensor so that each generated case carries its
+    /// own; rounded, so that the checks' small perturbations of that input change nothing (its gradient is 0).
+    /// </summary>
+    private static int Option(Tensor<double> options, int i) => (int)Math.Round(options.Span[i]);
+
+    /// <summary>A window (kernel, stride, padding, dilation) and an [N, C, H, W] shape it fits, the image small enough for full Jacobians.</summary>
+    private static Gen<(int[] Shape, int Kh, int Kw, int Stride, int Padding, int Dilation)> Window(bool square = false, int maxPadding = 2)
+        => from n in Gen.Choose(1, 2)
+           from c in Gen.Choose(1, 3)
+           from kh in Gen.Choose(1, 3)
+           from kw0 in Gen.Choose(1, 3)
+           let kw = square ? kh : kw0
+           from stride in Gen.Choose(1, 3)
+           from padding in Gen.Choose(0, Math.Min(maxPadding, square ? kh / 2 : maxPadding))
+           from dilation in Gen.Choose(1, 2)
+           from extraH in Gen.Choose(0, 3)
+           from extraW in Gen.Choose(0, 3)
+           let h = Math.Max(1, (dilation * (kh - 1)) + 1 - (2 * padding)) + extraH
+           let w = Math.Max(1, (dilation * (kw - 1)) + 1 - (2 * padding)) + extraW
+           select (new[] { n, c, h, w }, kh, kw, stride, padding, dilation);
+
+    /// <summary>Values 0.02 apart in a random order: no ties, so each max-pooling window has one arg max.</summary>
+    private static Gen<Tensor<double>> Distinct(int[] shape)
+        => Gen.ArrayOf(Gen.Choose(0, 1 << 30), shape.Aggregate(1, (a, b) => a * b)).Select(keys =>
+        {
+            int[] order = Enumerable.Range(0, keys.Length).OrderBy(i => keys[i]).ThenBy(i => i).ToArray();
+            double[] values = new double[keys.Length];
+            for (int rank = 0; rank < order.Length; rank++)
+            {
+                values[order[rank]] = (rank * 0.02) - 1.0;
+            }
+
+            return Tensor.FromArray<double>(values, shape);
+        });
+
+    /// <summary>[N, C, *] with N·(size of *) ≥ 2, and per-channel weight and bias.</summary>
+    private static Gen<Tensor<double>[]> BatchNormInputs(bool affine)
+        => from rank in Gen.Choose(2, 4)
+           from n in Gen.Choose(rank == 2 ? 2 : 1, 4)
+           from c in Gen.Choose(1, 3)
+           from rest in Gen.ArrayOf(Gen.Choose(1, 3), rank - 2)
+           where n * rest.Aggregate(1, (a, b) => a * b) >= 2
+           from x in TensorOf([n, c, .. rest], Uniform(-3, 3))
+           from w in TensorOf([c], AwayFromZero(0.5, 2))
+           from b in TensorOf([c], Uniform(-1, 1))
+           select affine ? new[] { x, w, b } : new[] { x };
+
     public static IReadOnlyList<TensorOpCase> All { get; } =
     [
         // Elementwise arithmetic with broadcasting
@@ -137,6 +185,46 @@ public static class TensorOpTable
         Row("Stack", x => Tensor.Stack([x[0], x[0].Mul(-1.5)], axis: 0), Unary(-3, 3)),
         Row("IndexSelect", x => x[0].IndexSelect(-1, [x[0].Shape[^1] - 1, 0, 0]), Unary(-3, 3, minRank: 1)),
         Row("Gather", x => x[0].Gather(1, Enumerable.Range(0, x[0].Shape[0]).Select(i => i % x[0].Shape[1]).ToArray()), One(TensorOf(Shape(2, 2), Uniform(-3, 3)))),
+
+        // Convolution and pooling (windows with stride, padding and dilation)
+        Row("Conv2d", x => Tensor.Conv2d(x[0], x[1], x.Length > 3 ? x[2] : null, Option(x[^1], 0), Option(x[^1], 1), Option(x[^1], 2)),
+            from win in Window()
+            from o in Gen.Choose(1, 3)
+            from withBias in Gen.Elements(true, false)
+            from input in TensorOf(win.Shape, Uniform(-2, 2))
+            from weight in TensorOf([o, win.Shape[1], win.Kh, win.Kw], Uniform(-2, 2))
+            from bias in TensorOf([o], Uniform(-2, 2))
+            let options = Tensor.FromArray<double>([win.Stride, win.Padding, win.Dilation], [3])
+            select withBias ? new[] { input, weight, bias, options } : new[] { input, weight, options }),
+        Row("Unfold", x => Tensor.Unfold(x[0], Option(x[1], 0), Option(x[1], 1), Option(x[1], 2), Option(x[1], 3), Option(x[1], 4)),
+            from win in Window()
+            from input in TensorOf(win.Shape, Uniform(-2, 2))
+            select new[] { input, Tensor.FromArray<double>([win.Kh, win.Kw, win.Stride, win.Padding, win.Dilation], [5]) }),
+        Row("Fold", x => Tensor.Fold(x[0], Option(x[1], 0), Option(x[1], 1), Option(x[1], 2), Option(x[1], 3), Option(x[1], 4), Option(x[1], 5), Option(x[1], 6)),
+            from win in Window()
+            let oh = (((win.Shape[2] + (2 * win.Padding) - (win.Dilation * (win.Kh - 1)) - 1) / win.Stride) + 1)
+            let ow = (((win.Shape[3] + (2 * win.Padding) - (win.Dilation * (win.Kw - 1)) - 1) / win.Stride) + 1)
+            from columns in TensorOf([win.Shape[0], win.Shape[1] * win.Kh * win.Kw, oh * ow], Uniform(-2, 2))
+            select new[] { columns, Tensor.FromArray<double>([win.Shape[2], win.Shape[3], win.Kh, win.Kw, win.Stride, win.Padding, win.Dilation], [7]) }),
+        Row("MaxPool2d", x => Tensor.MaxPool2d(x[0], Option(x[1], 0), Option(x[1], 1), Option(x[1], 2), Option(x[1], 3)),
+            from win in Window(square: true)
+            where win.Padding <= win.Kh / 2 && (win.Dilation == 1 || win.Padding == 0)
+            from input in Distinct(win.Shape)
+            select new[] { input, Tensor.FromArray<double>([win.Kh, win.Stride, win.Padding, win.Dilation], [4]) }),
+        Row("AvgPool2d", x => Tensor.AvgPool2d(x[0], Option(x[1], 0), Option(x[1], 1), Option(x[1], 2)),
+            from win in Window(square: true)
+            where win.Dilation == 1
+            from input in TensorOf(win.Shape, Uniform(-2, 2))
+            select new[] { input, Tensor.FromArray<double>([win.Kh, win.Stride, win.Padding], [3]) }),
+        Row("Flatten", x => x[0].Flatten(1), Unary(-3, 3, minRank: 2)),
+        Row("Flatten all", x => x[0].Flatten(), Unary(-3, 3), "Flatten"),
+
+        // Normalisation
+        Row("BatchNorm training", x => Tensor.BatchNorm(x[0], null, null, x.Length > 1 ? x[1] : null, x.Length > 2 ? x[2] : null, training: true),
+            Gen.OneOf(BatchNormInputs(affine: true), BatchNormInputs(affine: false)), "BatchNorm"),
+        Row("BatchNorm eval", x => Tensor.BatchNorm(x[0], Tensor.FromArray<double>(Enumerable.Range(0, x[0].Shape[1]).Select(i => 0.3 * i).ToArray(), [x[0].Shape[1]]),
+                Tensor.FromArray<double>(Enumerable.Range(0, x[0].Shape[1]).Select(i => 0.5 + i).ToArray(), [x[0].Shape[1]]), x[1], x[2], training: false),
+            BatchNormInputs(affine: true), "BatchNorm"),
 
         // Reductions
         Row("Sum all", x => x[0].Sum(), Unary(-3, 3), "Sum"),

@@ -1,0 +1,258 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using Autodiff.Kernels;
+
+namespace Autodiff;
+
+// 2-D convolution through im2col on the project's GEMM. Unfold (im2col) and Fold (col2im) are linear and each is the
+// other's adjoint, so each one's backward is the other; Conv2d's recorded rule is written with them and MatMul, so
+// its second derivatives come from rules that are already checked. The eager path never builds that graph: one
+// im2col and one GEMM per image forwards, two GEMMs and one col2im per image backwards.
+public static partial class Tensor
+{
+    /// <summary>
+    /// im2col (PyTorch's <c>F.unfold</c>): the sliding blocks of x [N, C, H, W] as columns, shape
+    /// [N, C·kh·kw, OH·OW]; row (c·kh + i)·kw + j of column oy·OW + ox holds x[n, c, oy·s − p + i·d, ox·s − p + j·d],
+    /// 0 in the padding.
+    /// </summary>
+    /// <remarks>Backward: <see cref="Fold{T}"/> of g (the adjoint: overlapping positions add up).</remarks>
+    /// <typeparam name="T">float or double.</typeparam>
+    /// <param name="input">x, shape [N, C, H, W].</param>
+    /// <param name="kernelHeight">kh.</param>
+    /// <param name="kernelWidth">kw.</param>
+    /// <param name="stride">s, both axes.</param>
+    /// <param name="padding">p, zeros on every side.</param>
+    /// <param name="dilation">d, the spacing of kernel taps.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Tensor<T> Unfold<T>(Tensor<T> input, int kernelHeight, int kernelWidth, int stride = 1, int padding = 0, int dilation = 1, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var w = new Window2d(kernelHeight, kernelWidth, stride, padding, dilation);
+        (int n, int c, int h, int wd) = Image4(input, nameof(Unfold), w, file, line);
+        int rows = c * kernelHeight * kernelWidth, positions = w.OutputHeight(h) * w.OutputWidth(wd);
+        var y = new Tensor<T>(Uninitialized<T>(n * rows * positions), [n, rows, positions]);
+        for (int i = 0; i < n; i++)
+        {
+            Im2Col.Unfold<T>(input.Data.AsSpan(i * c * h * wd, c * h * wd), y.Data.AsSpan(i * rows * positions, rows * positions), positions, c, h, wd, w);
+        }
+
+        return Autograd.Record(nameof(Unfold), y, g => [Fold(g, h, wd, kernelHeight, kernelWidth, stride, padding, dilation, file, line)], file, line, input);
+    }
+
+    /// <summary>
+    /// col2im (PyTorch's <c>F.fold</c>): the adjoint of <see cref="Unfold{T}"/>, summing columns [N, C·kh·kw, L]
+    /// back into images [N, C, H, W] (overlapping blocks add; entries that fall in the padding are dropped).
+    /// </summary>
+    /// <remarks>Backward: <see cref="Unfold{T}"/> of g.</remarks>
+    /// <typeparam name="T">float or double.</typeparam>
+    /// <param name="columns">Shape [N, C·kh·kw, L] with L = OH·OW for this window on an H×W image.</param>
+    /// <param name="height">H of the result.</param>
+    /// <param name="width">W of the result.</param>
+    /// <param name="kernelHeight">kh.</param>
+    /// <param name="kernelWidth">kw.</param>
+    /// <param name="stride">s, both axes.</param>
+    /// <param name="padding">p, every side.</param>
+    /// <param name="dilation">d.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Tensor<T> Fold<T>(Tensor<T> columns, int height, int width, int kernelHeight, int kernelWidth, int stride = 1, int padding = 0, int dilation = 1, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        var w = new Window2d(kernelHeight, kernelWidth, stride, padding, dilation);
+        int kk = kernelHeight * kernelWidth;
+        if (columns.Rank != 3 || height < 1 || width < 1)
+        {
+            Shapes.Throw(nameof(Fold), $"columns {Shapes.Format(columns.Shape)} to {height}×{width}: needs columns [N, C·kh·kw, L] and a positive output size.", file, line);
+        }
+
+        w.Validate(nameof(Fold), [columns.Shape[0], columns.Shape[1], height, width], height, width, file, line);
+        int n = columns.Shape[0], rows = columns.Shape[1], positions = w.OutputHeight(height) * w.OutputWidth(width);
+        if (rows % kk != 0 || columns.Shape[2] != positions)
+        {
+            Shapes.Throw(nameof(Fold), $"columns {Shapes.Format(columns.Shape)} do not fit a {w} on {height}×{width}: needs [N, C·{kk}, {positions}].", file, line);
+        }
+
+        int c = rows / kk;
+        var y = new Tensor<T>(Zeroed<T>(n * c * height * width), [n, c, height, width]);
+        for (int i = 0; i < n; i++)
+        {
+            Im2Col.FoldAdd<T>(columns.Data.AsSpan(i * rows * positions, rows * positions), positions, y.Data.AsSpan(i * c * height * width, c * height * width), c, height, width, w);
+        }
+
+        return Autograd.Record(nameof(Fold), y, g => [Unfold(g, kernelHeight, kernelWidth, stride, padding, dilation, file, line)], file, line, columns);
+    }
+
+    /// <summary>
+    /// The 2-D convolution of PyTorch's <c>F.conv2d</c> (a cross-correlation): x [N, C, H, W] with weight
+    /// [O, C, kh, kw] and optional bias [O] gives [N, O, OH, OW],
+    /// y[n, o] = b[o] + Σ_c,i,j W[o, c, i, j]·x[n, c, oy·s − p + i·d, ox·s − p + j·d].
+    /// </summary>
+    /// <remarks>
+    /// Computed as W [O, C·kh·kw] · Unfold(x)[n] per image. Backward: dx = Fold(Wᵀ·G), dW = Σₙ G[n]·Unfold(x)[n]ᵀ,
+    /// db = G summed over N, OH, OW.
+    /// </remarks>
+    /// <typeparam name="T">float or double.</typeparam>
+    /// <param name="input">x, shape [N, C, H, W].</param>
+    /// <param name="weight">W, shape [O, C, kh, kw].</param>
+    /// <param name="bias">b, shape [O], or null.</param>
+    /// <param name="stride">s, both axes.</param>
+    /// <param name="padding">p, zeros on every side.</param>
+    /// <param name="dilation">d, the spacing of kernel taps.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public static Tensor<T> Conv2d<T>(Tensor<T> input, Tensor<T> weight, Tensor<T>? bias = null, int stride = 1, int padding = 0, int dilation = 1, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(weight);
+        if (input.Rank != 4 || weight.Rank != 4 || input.Shape[1] != weight.Shape[1] || (bias is not null && (bias.Rank != 1 || bias.Size != weight.Shape[0])))
+        {
+            string b = bias is null ? "" : $", bias {Shapes.Format(bias.Shape)}";
+            Shapes.Throw(nameof(Conv2d), $"input {Shapes.Format(input.Shape)}, weight {Shapes.Format(weight.Shape)}{b}: needs input [N, C, H, W], weight [O, C, kh, kw] and bias [O].", file, line);
+        }
+
+        var w = new Window2d(weight.Shape[2], weight.Shape[3], stride, padding, dilation);
+        (int n, int c, int h, int wd) = Image4(input, nameof(Conv2d), w, file, line);
+        int o = weight.Shape[0], oh = w.OutputHeight(h), ow = w.OutputWidth(wd), positions = oh * ow;
+        int k = c * w.KernelHeight * w.KernelWidth, imageSize = c * h * wd;
+        var y = new Tensor<T>(Uninitialized<T>(n * o * positions), [n, o, oh, ow]);
+
+        // The images of a batch side by side in one columns matrix [k, N·L], so that the convolution is one GEMM
+        // W [O, k] · cols → [O, N·L], scattered to [N, O, L] with the bias: one call with a long n instead of one small
+        // product per image (the two were within noise of each other in a profile on the loaded machine; see
+        // docs/architecture.md). The columns are kept for dW when the op will be recorded; otherwise images go
+        // through in groups whose columns take at most about a million elements.
+        bool recorded = Autograd.IsRecording && (input.GradRequired || weight.GradRequired || (bias?.GradRequired ?? false));
+        bool keepColumns = recorded && weight.GradRequired;
+        int group = keepColumns ? n : Math.Clamp(ColumnsBudget / (k * positions), 1, n);
+        T[] columns = Uninitialized<T>(k * group * positions);
+        T[] product = Uninitialized<T>(o * group * positions);
+        T[] x = input.Data, ydata = y.Data;
+        for (int first = 0; first < n; first += group)
+        {
+            int start = first, count = Math.Min(group, n - first), width = count * positions;
+            Parallelism.For(count, (long)k * positions, (from, to) =>
+            {
+                for (int i = from; i < to; i++)
+                {
+                    Im2Col.Unfold<T>(x.AsSpan((start + i) * imageSize, imageSize), columns.AsSpan(i * positions), width, c, h, wd, w);
+                }
+            });
+
+            Tensor<T>.Gemm(weight.Data, 0, false, columns, 0, false, product, 0, o, width, k, accumulate: false);
+            T[]? biases = bias?.Data;
+            Parallelism.For(count, (long)o * positions, (from, to) =>
+            {
+                for (int i = from; i < to; i++)
+                {
+                    for (int j = 0; j < o; j++)
+                    {
+                        Span<T> destination = ydata.AsSpan((((start + i) * o) + j) * positions, positions);
+                        System.Numerics.Tensors.TensorPrimitives.Add(product.AsSpan((j * width) + (i * positions), positions), biases is null ? T.Zero : biases[j], destination);
+                    }
+                }
+            });
+        }
+
+        return Autograd.Record(nameof(Conv2d), y, g =>
+        {
+            if (Autograd.IsRecording)
+            {
+                // Recorded (for second derivatives): the same rule from Unfold, Fold and MatMul.
+                Tensor<T> g3 = g.Reshape([n, o, positions]);
+                Tensor<T> w2 = weight.Reshape([o, k]);
+                Tensor<T>? rx = input.GradRequired ? Fold(w2.Transpose().MatMul(g3), h, wd, w.KernelHeight, w.KernelWidth, stride, padding, dilation, file, line) : null;
+                Tensor<T>? rw = weight.GradRequired
+                    ? g3.MatMul(Unfold(input, w.KernelHeight, w.KernelWidth, stride, padding, dilation, file, line).Transpose(1, 2)).Sum([0]).Reshape(weight.ShapeArray())
+                    : null;
+                Tensor<T>? rb = bias is not null && bias.GradRequired ? g.Sum([0, 2, 3]) : null;
+                return [rx, rw, rb];
+            }
+
+            return Conv2dBackward(g, input, weight, bias, columns, w, n, c, h, wd, o, positions, k);
+        }, file, line, bias is null ? [input, weight] : [input, weight, bias]);
+    }
+
+    /// <summary>Elements of an im2col matrix worth holding at once when the columns need not be kept.</summary>
+    private const int ColumnsBudget = 1 << 20;
+
+    /// <summary>
+    /// The eager backward of <see cref="Conv2d{T}"/> on the kept columns [k, N·L]: G as [O, N·L], then dW = G·colsᵀ
+    /// and dcols = Wᵀ·G as one GEMM each, db the row sums of G, dx = col2im(dcols) image by image.
+    /// </summary>
+    private static Tensor<T>?[] Conv2dBackward<T>(Tensor<T> g, Tensor<T> input, Tensor<T> weight, Tensor<T>? bias, T[] columns, Window2d w, int n, int c, int h, int wd, int o, int positions, int k)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int width = n * positions;
+        T[] gdata = g.Data;
+        T[] gt = Uninitialized<T>(o * width);
+        Parallelism.For(n, (long)o * positions, (from, to) =>
+        {
+            for (int i = from; i < to; i++)
+            {
+                for (int j = 0; j < o; j++)
+                {
+                    gdata.AsSpan(((i * o) + j) * positions, positions).CopyTo(gt.AsSpan((j * width) + (i * positions), positions));
+                }
+            }
+        });
+
+        Tensor<T>? dx = null;
+        if (input.GradRequired)
+        {
+            dx = new Tensor<T>(Zeroed<T>(input.Size), input.ShapeArray());
+            T[] dcols = Uninitialized<T>(k * width);
+            Tensor<T>.Gemm(weight.Data, 0, true, gt, 0, false, dcols, 0, k, width, o, false);
+            T[] dxData = dx.Data;
+            Parallelism.For(n, (long)k * positions, (from, to) =>
+            {
+                for (int i = from; i < to; i++)
+                {
+                    Im2Col.FoldAdd<T>(dcols.AsSpan(i * positions), width, dxData.AsSpan(i * c * h * wd, c * h * wd), c, h, wd, w);
+                }
+            });
+        }
+
+        Tensor<T>? dw = null;
+        if (weight.GradRequired)
+        {
+            T[]? into = Tape.LeafGradDestination(weight, out bool overwrite);
+            if (into is null)
+            {
+                dw = new Tensor<T>(Uninitialized<T>(weight.Size), weight.ShapeArray());
+                overwrite = true;
+            }
+
+            Tensor<T>.Gemm(gt, 0, false, columns, 0, true, into ?? dw!.Data, 0, o, k, width, accumulate: !overwrite);
+        }
+
+        Tensor<T>? db = null;
+        if (bias is not null && bias.GradRequired)
+        {
+            db = new Tensor<T>(Uninitialized<T>(o), [o]);
+            for (int j = 0; j < o; j++)
+            {
+                db.Data[j] = System.Numerics.Tensors.TensorPrimitives.Sum<T>(gt.AsSpan(j * width, width));
+            }
+        }
+
+        return [dx, dw, db];
+    }
+
+    /// <summary>The extents of an [N, C, H, W] input, after checking its rank and that the window fits.</summary>
+    private static (int N, int C, int H, int W) Image4<T>(Tensor<T> input, string op, Window2d w, string? file, int line)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (input.Rank != 4)
+        {
+            Shapes.Throw(op, $"input {Shapes.Format(input.Shape)}: needs [N, C, H, W].", file, line);
+        }
+
+        int h = input.Shape[2], wd = input.Shape[3];
+        w.Validate(op, input.Shape, h, wd, file, line);
+        return (input.Shape[0], input.Shape[1], h, wd);
+    }
+}
