@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using TorchSharp;
 
 namespace Autodiff.Bench;
 
@@ -21,10 +20,7 @@ namespace Autodiff.Bench;
 public class CnnBenchmarks
 {
     private CnnPair _pair = null!;
-    private Tensor<float> _x = null!;
-    private int[] _y = [];
-    private torch.Tensor _torchX = null!;
-    private torch.Tensor _torchY = null!;
+    private StepBatch _batch = null!;
 
     /// <summary>The number of images per step.</summary>
     [Params(64)]
@@ -39,27 +35,22 @@ public class CnnBenchmarks
     {
         ThreadCount.UseOnBothSides(Threads);
         _pair = new CnnPair(seed: 7);
-        _x = Tensor.RandomUniform<float>([Batch, 1, 28, 28], seed: 9, low: 0, high: 1);
-        var random = new Random(10);
-        _y = Enumerable.Range(0, Batch).Select(_ => random.Next(CnnPair.Classes)).ToArray();
-        _torchX = torch.tensor(_x.ToArray(), [Batch, 1, 28, 28]);
-        _torchY = torch.tensor(_y.Select(c => (long)c).ToArray(), [Batch]);
-        _pair.CheckAgreement(_x, _y, _torchX, _torchY);
+        _batch = new StepBatch([Batch, 1, 28, 28], CnnPair.Classes);
+        _pair.CheckAgreement(_batch.X, _batch.Y, _batch.TorchX, _batch.TorchY);
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
         _pair.Dispose();
-        _torchX.Dispose();
-        _torchY.Dispose();
+        _batch.Dispose();
     }
 
     /// <summary>TorchSharp: <c>zero_grad</c>, forward, <c>cross_entropy</c>, <c>backward</c>, <c>SGD.step</c>.</summary>
     [Benchmark(Baseline = true)]
-    public float TorchSharp() => _pair.TorchStep(_torchX, _torchY);
+    public float TorchSharp() => _pair.TorchStep(_batch.TorchX, _batch.TorchY);
 
     /// <summary>Ours: the same step on a reused tape.</summary>
     [Benchmark]
-    public float Autodiff() => _pair.OurStep(_x, _y);
+    public float Autodiff() => _pair.OurStep(_batch.X, _batch.Y);
 }
