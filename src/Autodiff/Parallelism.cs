@@ -1,3 +1,5 @@
+using System.Runtime.ExceptionServices;
+
 namespace Autodiff;
 
 /// <summary>
@@ -39,6 +41,70 @@ public static class Parallelism
             return;
         }
 
-        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t => body((int)((long)count * t / threads), (int)((long)count * (t + 1) / threads)));
+        new RangeLoop(count, threads, body).Run();
+    }
+
+    /// <summary>
+    /// One parallel loop: its ranges are claimed one at a time by the caller and by the engine's helper threads
+    /// (<see cref="Kernels.Workers"/>), so a helper that starts late, or never, only leaves more to the caller.
+    /// </summary>
+    private sealed class RangeLoop(int count, int parts, Action<int, int> body) : IThreadPoolWorkItem
+    {
+        private int _next = -1;
+        private int _finished;
+        private Exception? _failure;
+
+        public void Run()
+        {
+            for (int i = 1; i < parts; i++)
+            {
+                Kernels.Workers.Queue(this);
+            }
+
+            Execute();
+            SpinWait spinner = default;
+            while (Volatile.Read(ref _finished) < parts && !spinner.NextSpinWillYield)
+            {
+                spinner.SpinOnce();
+            }
+
+            lock (this)
+            {
+                while (Volatile.Read(ref _finished) < parts)
+                {
+                    Monitor.Wait(this);
+                }
+            }
+
+            if (_failure is not null)
+            {
+                ExceptionDispatchInfo.Capture(_failure).Throw();
+            }
+        }
+
+        /// <summary>Claims and runs ranges until none is left; a helper that comes after the end finds none.</summary>
+        public void Execute()
+        {
+            int part;
+            while ((part = Interlocked.Increment(ref _next)) < parts)
+            {
+                try
+                {
+                    body((int)((long)count * part / parts), (int)((long)count * (part + 1) / parts));
+                }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref _failure, e, null);
+                }
+
+                if (Interlocked.Increment(ref _finished) == parts)
+                {
+                    lock (this)
+                    {
+                        Monitor.PulseAll(this);
+                    }
+                }
+            }
+        }
     }
 }

@@ -7,7 +7,7 @@ namespace Autodiff.Kernels;
 
 /// <content>
 /// Several threads on one product. The calling thread owns the spans: it packs the shared operand and then
-/// every task's piece into pooled arrays, publishing a counter after each piece; helper threads from the pool
+/// every task's piece into pooled arrays, publishing a counter after each piece; helper threads (Kernels/Workers.cs)
 /// claim tasks in order, wait for their piece and write their band into a pooled m×n array; once the calling
 /// thread has packed everything it claims tasks too, writing straight into C, and at the end it copies the
 /// helpers' bands into C. Tasks are claimed one at a time, so a thread that is slowed down (by another
@@ -25,8 +25,8 @@ internal static partial class GemmDriver<T, TKernel>
         state.Begin(plan);
         try
         {
-            // Queue the helpers first: a pool thread takes a few microseconds to wake up, which overlaps with
-            // the packing below.
+            // Queue the helpers first: a helper that has gone to sleep takes a while to wake up, which overlaps
+            // with the packing below.
             state.StartHelpers();
             PackShared(in operands, plan, state.Shared);
             for (int t = 0; t < plan.TaskCount; t++)
@@ -258,7 +258,7 @@ internal static partial class GemmDriver<T, TKernel>
             {
                 // The write also publishes the state's fields, set just before, to the pool thread.
                 Volatile.Write(ref _status, Queued);
-                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+                Workers.Queue(this);
             }
 
             /// <summary>

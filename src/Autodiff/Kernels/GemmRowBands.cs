@@ -55,7 +55,7 @@ internal static class GemmRowBands
         {
             int first = i * rows, count = i == bands - 1 ? m - first : rows;
             work[i - 1] = new BandWork<T>(a, aOffset + (first * k), b, bOffset, transposeB, c, cOffset + (first * n), count, n, k, accumulate);
-            ThreadPool.UnsafeQueueUserWorkItem(work[i - 1], preferLocal: false);
+            Workers.Queue(work[i - 1]);
         }
 
         Exception? failure = null;
@@ -63,8 +63,8 @@ internal static class GemmRowBands
         {
             Run(a, aOffset, b, bOffset, transposeB, c, cOffset, Math.Min(rows, m), n, k, accumulate);
 
-            // A band whose pool thread has not started yet is done here rather than waited for: when every pool
-            // thread is busy (in other products, say), waiting could take as long as the pool takes to grow.
+            // A band whose helper has not started yet is done here rather than waited for: when every helper is
+            // busy (in other products, say) it went to the thread pool, which could take long to grow.
             foreach (BandWork<T> band in work)
             {
                 if (band.TryClaim())
