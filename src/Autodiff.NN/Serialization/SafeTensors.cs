@@ -223,17 +223,37 @@ public static class SafeTensors
             throw Invalid(source, $"the header length {headerLength} exceeds the limit of {MaxHeaderLength} bytes; the file is probably not safetensors.");
         }
 
-        var header = new byte[headerLength];
-        got = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
-        if (got < header.Length)
-        {
-            throw Invalid(source, $"the header length {headerLength} is beyond the end of the file (only {got} bytes follow the length field).");
-        }
+        byte[] header = ReadHeader(stream, (int)headerLength, source);
 
         (List<Entry> entries, Dictionary<string, string> metadata) = ParseHeader(header, source);
         long? dataLength = available - 8 - (long)headerLength;
         CheckLayout(entries, dataLength, source);
         return (ReadData(stream, entries, source), metadata);
+    }
+
+    /// <summary>
+    /// Reads the header. From a stream whose length is unknown, the buffer grows with what actually arrives (from
+    /// 1 MB, doubling), so that a few bytes declaring a 100 MB header cost at most 2 MB before they are rejected.
+    /// </summary>
+    private static byte[] ReadHeader(Stream stream, int length, string source)
+    {
+        var header = new byte[stream.CanSeek ? length : Math.Min(length, ChunkBytes)];
+        int filled = 0;
+        while (true)
+        {
+            filled += stream.ReadAtLeast(header.AsSpan(filled), header.Length - filled, throwOnEndOfStream: false);
+            if (filled < header.Length)
+            {
+                throw Invalid(source, $"the header length {length} is beyond the end of the file (only {filled} bytes follow the length field).");
+            }
+
+            if (filled == length)
+            {
+                return header;
+            }
+
+            Array.Resize(ref header, (int)Math.Min(length, 2L * header.Length));
+        }
     }
 
     private static (List<Entry>, Dictionary<string, string>) ParseHeader(byte[] header, string source)

@@ -200,6 +200,18 @@ public sealed class HostileFileTests
         }
     }
 
+    [TestCase(64_000_001UL)]
+    [TestCase(99_999_999UL)]
+    [TestCase(1_500_000UL)]
+    public void Safetensors_declaring_a_large_header_in_a_few_bytes_allocates_only_what_is_there(ulong declared)
+    {
+        // Under the 100 MB header limit, so only the bytes that are missing can reject it; a forward-only stream
+        // cannot be measured in advance. Found by the byte-editing property above (a changed byte 3 of the length).
+        byte[] bytes = ValidSafeTensors();
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, declared);
+        LoadSafeTensors(bytes, $"a header declaring {declared:N0} bytes");
+    }
+
     // ---- IDX ------------------------------------------------------------------------------------------------------
 
     private static byte[] IdxFile(byte type, uint[] dims, int dataBytes, byte magic0 = 0, byte magic1 = 0)
