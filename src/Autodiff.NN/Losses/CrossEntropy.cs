@@ -9,7 +9,8 @@ public static partial class Functional
     /// = log Σⱼ exp(xₙⱼ) − xₙ,targetₙ per row (PyTorch's <c>F.cross_entropy</c>).
     /// </summary>
     /// <remarks>
-    /// Fused with the softmax in one engine op (<see cref="Tensor.CrossEntropy{T}"/>): stable (the row maximum is
+    /// Fused with the softmax in one engine op (<see cref="Tensor.CrossEntropy{T}"/>, and with the mean as well in
+    /// <see cref="Tensor.CrossEntropyMean{T}"/>): stable (the row maximum is
     /// subtracted first), so large logits neither overflow nor lose the loss to log 0, and one pass backwards. Gradient with respect to the logits:
     /// (softmax(x) − one-hot(target))/N for the mean.
     /// </remarks>
@@ -23,7 +24,9 @@ public static partial class Functional
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckClassTargets(logits, targets, nameof(CrossEntropy), "logits");
-        return Reduce(Tensor.CrossEntropy(logits, targets), reduction, nameof(CrossEntropy));
+        return reduction == Reduction.Mean
+            ? Tensor.CrossEntropyMean(logits, targets)
+            : Reduce(Tensor.CrossEntropy(logits, targets), reduction, nameof(CrossEntropy));
     }
 
     /// <summary>

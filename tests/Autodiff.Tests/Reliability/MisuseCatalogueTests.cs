@@ -72,6 +72,10 @@ public sealed class MisuseCatalogueTests
             "CrossEntropy", "2 targets", "one target per row");
         yield return new("cross-entropy: target not a class index", () => _ = Tensor.CrossEntropy(M(2, 3), [0, 3]), typeof(ArgumentOutOfRangeException),
             "CrossEntropy", "target 3 (row 1)", "[0, 3)");
+        yield return new("cross-entropy mean: one target per row", () => _ = Tensor.CrossEntropyMean(M(4, 3), [0, 1]), typeof(ArgumentException),
+            "CrossEntropyMean", "2 targets", "one target per row");
+        yield return new("cross-entropy mean: target not a class index", () => _ = Tensor.CrossEntropyMean(M(2, 3), [0, -1]), typeof(ArgumentOutOfRangeException),
+            "CrossEntropyMean", "target -1 (row 1)", "[0, 3)");
 
         // ---- construction and element access ----------------------------------------------------------------
         yield return new("fromArray: values do not fill the shape", () => _ = Tensor.FromArray<double>([1.0, 2.0, 3.0], 2, 2), typeof(ArgumentException),

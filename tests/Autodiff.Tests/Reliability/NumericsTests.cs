@@ -181,12 +181,14 @@ public sealed class NumericsTests
             double[] x = Rounded(raw, isFloat);
             double[] p = SoftmaxRef(x);
             double[] logP = LogSoftmaxRef(x); // −log pₜ as (xₜ − m) − log Σ: m + log Σ − xₜ would round log Σ to an ulp of m
-            for (int target = 0; target < Math.Min(x.Length, 10); target++)
+            for (int target = 0; target < Math.Min(x.Length, 10) * 2; target++)
             {
-                int t = target;
+                // Each target twice: the per-row op, then the fused mean (of one row, the same number).
+                int t = target / 2;
+                bool mean = target % 2 == 1;
                 double[] value = isFloat
-                    ? Run<float>(x, l => Tensor.CrossEntropy(l, [t]), out double[] grad)
-                    : Run<double>(x, l => Tensor.CrossEntropy(l, [t]), out grad);
+                    ? Run<float>(x, l => mean ? Tensor.CrossEntropyMean(l, [t]) : Tensor.CrossEntropy(l, [t]), out double[] grad)
+                    : Run<double>(x, l => mean ? Tensor.CrossEntropyMean(l, [t]) : Tensor.CrossEntropy(l, [t]), out grad);
                 double reference = -logP[t];
                 if (!double.IsFinite(reference))
                 {

@@ -134,8 +134,42 @@ public sealed class TensorAutogradTests
         return hvp;
     }
 
+    [TestCase(64, 10)]
+    [TestCase(7, 40)]
+    [TestCase(1, 1)]
+    public void The_fused_mean_cross_entropy_is_the_mean_of_the_per_row_losses(int n, int c)
+    {
+        // Same value and gradient as the three-node composition it replaces, in float on a reused tape (the targets
+        // are kept in memory lent by the tape) and in double.
+        int[] labels = [.. Enumerable.Range(0, n).Select(i => (i * 7) % c)];
+        using var tape = new Tape();
+        for (int step = 0; step < 3; step++)
+        {
+            tape.Reset();
+            Tensor<float> x = Tensor.RandomNormal<float>([n, c], seed: 20 + step).Mul(3f).RequiresGrad();
+            Tensor<float> fused = Tensor.CrossEntropyMean(x, labels);
+            Tensor<float> composed = Tensor.CrossEntropy(x, labels).Mean();
+            Assert.That(fused.Shape.ToArray(), Is.Empty, "a scalar, like Mean()");
+            Assert.That(fused.Item(), Is.EqualTo(composed.Item()).Within(1e-5f));
+            float[] fusedGrad = tape.Gradient(fused, [x])[0].ToArray(), composedGrad = tape.Gradient(composed, [x])[0].ToArray();
+            Assert.That(fusedGrad, Is.EqualTo(composedGrad).Within(1e-6f));
+            Assert.That(fusedGrad.Sum(), Is.EqualTo(0).Within(1e-5), "rows of softmax − one-hot sum to 0");
+        }
+
+        Tensor<double> xd = Tensor.RandomNormal<double>([n, c], seed: 3).RequiresGrad();
+        Assert.That(Tensor.CrossEntropyMean(xd, labels).Item(), Is.EqualTo(Tensor.CrossEntropy(xd, labels).Mean().Item()).Within(1e-14));
+    }
+
+    [Test]
+    public void The_fused_mean_cross_entropy_of_no_rows_is_NaN_as_in_PyTorch()
+    {
+        Tensor<float> x = Tensor.Zeros<float>(0, 3).RequiresGrad();
+        Assert.That(float.IsNaN(Tensor.CrossEntropyMean(x, []).Item()), Is.True);
+    }
+
     [TestCase("Linear")]
     [TestCase("CrossEntropy")]
+    [TestCase("CrossEntropyMean")]
     public void Hessian_vector_products_through_the_fused_ops_match_finite_differences(string op)
     {
         // The fused ops have an eager rule and a recorded one; createGraph must take the recorded one.
@@ -144,9 +178,12 @@ public sealed class TensorAutogradTests
         Tensor<double> x = Tensor.RandomNormal<double>([5, 3], seed: 8);
         Tensor<double> v = Tensor.RandomNormal<double>([4, 3], seed: 9);
         int[] labels = [0, 3, 1, 1, 2];
-        Tensor<double> Loss(Tensor<double> ww) => op == "Linear"
-            ? Tensor.Linear(x, ww, b).Tanh().Sum()
-            : Tensor.CrossEntropy(x.MatMulTransposed(ww).Mul(1.5), labels).Mean();
+        Tensor<double> Loss(Tensor<double> ww) => op switch
+        {
+            "Linear" => Tensor.Linear(x, ww, b).Tanh().Sum(),
+            "CrossEntropy" => Tensor.CrossEntropy(x.MatMulTransposed(ww).Mul(1.5), labels).Mean(),
+            _ => Tensor.CrossEntropyMean(x.MatMulTransposed(ww).Mul(1.5), labels).Mul(3.0),
+        };
         double[] hvp = AssertHessianVectorProductMatchesDifferences(Loss, w, v);
         Assert.That(hvp.Max(Math.Abs), Is.GreaterThan(1e-3), "a non-trivial second derivative");
     }

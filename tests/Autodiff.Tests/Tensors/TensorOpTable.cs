@@ -171,6 +171,11 @@ public static class TensorOpTable
             from c in Gen.Frequency((4, Gen.Choose(1, 6)), (1, Gen.Choose(32, 40))) // both kernels: short rows and long
             from logits in TensorOf([n, c], Uniform(-4, 4))
             select new[] { logits }),
+        Row("CrossEntropyMean", x => Tensor.CrossEntropyMean(x[0], Enumerable.Range(0, x[0].Shape[0]).Select(i => (i * 5) % x[0].Shape[1]).ToArray()),
+            from n in Gen.Choose(1, 5)
+            from c in Gen.Frequency((4, Gen.Choose(1, 6)), (1, Gen.Choose(32, 40)))
+            from logits in TensorOf([n, c], Uniform(-4, 4))
+            select new[] { logits }),
         Row("Transpose", x => x[0].Transpose(), Unary(-3, 3, minRank: 2)),
         Row("Permute", x => x[0].Permute(Enumerable.Range(0, x[0].Rank).Reverse().ToArray()), Unary(-3, 3, minRank: 1)),
 
