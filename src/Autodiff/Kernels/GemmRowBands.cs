@@ -50,11 +50,14 @@ internal static class GemmRowBands
         // Bands of whole micro-tiles (8 rows covers every kernel's Mr), the last one taking the remainder.
         int rows = ((m / bands) + 7) / 8 * 8;
         bands = (m + rows - 1) / rows;
-        var work = new BandWork<T>[bands - 1];
+        // The helpers' bands are reused from one product to the next, so a steady stream of products allocates nothing.
+        BandWork<T>[] work = Interlocked.Exchange(ref BandWork<T>.Cached, null) is { } cached && cached.Length == bands - 1
+            ? cached
+            : [.. Enumerable.Range(0, bands - 1).Select(_ => new BandWork<T>())];
         for (int i = 1; i < bands; i++)
         {
             int first = i * rows, count = i == bands - 1 ? m - first : rows;
-            work[i - 1] = new BandWork<T>(a, aOffset + (first * k), b, bOffset, transposeB, c, cOffset + (first * n), count, n, k, accumulate);
+            work[i - 1].Arm(a, aOffset + (first * k), b, bOffset, transposeB, c, cOffset + (first * n), count, n, k, accumulate);
             Workers.Queue(work[i - 1]);
         }
 
@@ -84,6 +87,7 @@ internal static class GemmRowBands
             failure ??= band.Failure;
         }
 
+        BandWork<T>.Cached = work;
         if (failure is not null)
         {
             ExceptionDispatchInfo.Capture(failure).Throw();
@@ -107,19 +111,39 @@ internal static class GemmRowBands
         }
     }
 
-    /// <summary>One band for a helper: run by whichever of the pool thread and the caller claims it first.</summary>
-    private sealed class BandWork<T>(T[] a, int aOffset, T[] b, int bOffset, bool transposeB, T[] c, int cOffset, int m, int n, int k, bool accumulate) : IThreadPoolWorkItem
+    /// <summary>
+    /// One band for a helper: run by whichever of the helper and the caller claims it first. Reused: a queue entry
+    /// left from an earlier product (a band the caller took itself) that runs late finds the band claimed, or
+    /// claims the band of the product now running, which is set up before the claim is opened.
+    /// </summary>
+    private sealed class BandWork<T> : IThreadPoolWorkItem
         where T : unmanaged, INumberBase<T>
     {
+        /// <summary>The bands of the last product, kept for the next one.</summary>
+        public static BandWork<T>[]? Cached;
+
         private readonly ManualResetEventSlim _done = new(false);
-        private int _claimed;
+        private T[] _a = [], _b = [], _c = [];
+        private int _aOffset, _bOffset, _cOffset, _m, _n, _k;
+        private bool _transposeB, _accumulate;
+        private int _claimed = 1;
         private bool _ranHere;
 
         public Exception? Failure { get; private set; }
 
+        /// <summary>Sets up the band, then opens its claim (the write publishes the fields to the helper).</summary>
+        public void Arm(T[] a, int aOffset, T[] b, int bOffset, bool transposeB, T[] c, int cOffset, int m, int n, int k, bool accumulate)
+        {
+            (_a, _aOffset, _b, _bOffset, _transposeB, _c, _cOffset, _m, _n, _k, _accumulate) = (a, aOffset, b, bOffset, transposeB, c, cOffset, m, n, k, accumulate);
+            _ranHere = false;
+            Failure = null;
+            _done.Reset();
+            Volatile.Write(ref _claimed, 0);
+        }
+
         public bool TryClaim() => Interlocked.Exchange(ref _claimed, 1) == 0;
 
-        /// <summary>Runs on the pool thread: the band, unless the caller has taken it.</summary>
+        /// <summary>Runs on the helper: the band, unless the caller has taken it.</summary>
         public void Execute()
         {
             if (!TryClaim())
@@ -129,7 +153,7 @@ internal static class GemmRowBands
 
             try
             {
-                Run(a, aOffset, b, bOffset, transposeB, c, cOffset, m, n, k, accumulate);
+                RunBand();
             }
             catch (Exception e)
             {
@@ -145,10 +169,10 @@ internal static class GemmRowBands
         public void RunHere()
         {
             _ranHere = true;
-            Run(a, aOffset, b, bOffset, transposeB, c, cOffset, m, n, k, accumulate);
+            RunBand();
         }
 
-        /// <summary>Waits for the pool thread if it claimed the band (a claim by the pool thread always ends in Set).</summary>
+        /// <summary>Waits for the helper if it claimed the band (a claim by the helper always ends in Set).</summary>
         public void WaitIfClaimedElsewhere()
         {
             if (!_ranHere && !TryClaim())
@@ -156,5 +180,7 @@ internal static class GemmRowBands
                 _done.Wait();
             }
         }
+
+        private void RunBand() => Run(_a, _aOffset, _b, _bOffset, _transposeB, _c, _cOffset, _m, _n, _k, _accumulate);
     }
 }

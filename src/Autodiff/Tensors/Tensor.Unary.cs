@@ -10,12 +10,12 @@ namespace Autodiff;
 // the gradient can be differentiated again.
 public sealed partial class Tensor<T>
 {
-    private Tensor<T> FusedOr<TKernel>(Tensor<T> g, Func<Tensor<T>> composed)
+    private Tensor<T> FusedOr<TKernel>(Tensor<T> g, Func<Tensor<T>, Tensor<T>, Tensor<T>> composed)
         where TKernel : IFusedKernel<T>
     {
         if (Autograd.IsRecording)
         {
-            return composed();
+            return composed(this, g);
         }
 
         var data = Tensor.Uninitialized<T>(g.Data.Length);
@@ -117,7 +117,7 @@ public sealed partial class Tensor<T>
     public Tensor<T> Tanh([CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tensor<T> y = Map(static (x, d) => TensorPrimitives.Tanh(x, d));
-        return Autograd.Record(nameof(Tanh), y, g => [y.FusedOr<TanhBackward<T>>(g, () => g.Mul(y.Mul(y).RSub(T.One)))], file, line, this);
+        return Autograd.Record(nameof(Tanh), y, g => [y.FusedOr<TanhBackward<T>>(g, static (y, g) => g.Mul(y.Mul(y).RSub(T.One)))], file, line, this);
     }
 
     /// <summary>The logistic function 1 / (1 + e⁻ˣ).</summary>
@@ -145,7 +145,7 @@ public sealed partial class Tensor<T>
                 }
             }
         });
-        return Autograd.Record(nameof(Sigmoid), y, g => [y.FusedOr<SigmoidBackward<T>>(g, () => g.Mul(y).Mul(y.RSub(T.One)))], file, line, this);
+        return Autograd.Record(nameof(Sigmoid), y, g => [y.FusedOr<SigmoidBackward<T>>(g, static (y, g) => g.Mul(y).Mul(y.RSub(T.One)))], file, line, this);
     }
 
     /// <summary>max(x, 0).</summary>
@@ -155,7 +155,7 @@ public sealed partial class Tensor<T>
     public Tensor<T> Relu([CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tensor<T> y = Map(static (x, d) => TensorPrimitives.Max(x, T.Zero, d));
-        return Autograd.Record(nameof(Relu), y, g => [FusedOr<ReluBackward<T>>(g, () => g.Mul(Gt(Tensor.ZerosLike(this))))], file, line, this);
+        return Autograd.Record(nameof(Relu), y, g => [FusedOr<ReluBackward<T>>(g, static (x, g) => g.Mul(x.Gt(Tensor.ZerosLike(x))))], file, line, this);
     }
 
     /// <summary>x for x &gt; 0, slope·x otherwise.</summary>
