@@ -85,6 +85,7 @@ internal static class GemmRowBands
         {
             band.WaitIfClaimedElsewhere();
             failure ??= band.Failure;
+            band.Disarm();
         }
 
         BandWork<T>.Cached = work;
@@ -140,6 +141,9 @@ internal static class GemmRowBands
             _done.Reset();
             Volatile.Write(ref _claimed, 0);
         }
+
+        /// <summary>Lets go of the operands once the band is done, so that the cache keeps no array alive.</summary>
+        public void Disarm() => (_a, _b, _c) = ([], [], []);
 
         public bool TryClaim() => Interlocked.Exchange(ref _claimed, 1) == 0;
 
