@@ -21,6 +21,28 @@ public static class Parallelism
         }
     }
 
+    /// <summary>
+    /// How long the engine's helper threads keep looking for their next piece of work after finishing one, before they
+    /// sleep; defaults to 0.5 ms. Spinning keeps a helper ready for the next parallel kernel of a training step (a
+    /// sleeping thread wakes late, and the caller waits for it); <see cref="TimeSpan.Zero"/> makes them sleep at once,
+    /// leaving the core to other processes between kernels (what <c>OMP_WAIT_POLICY=passive</c> does for LibTorch).
+    /// Process-wide; a setting in force when a helper finishes a piece applies to that wait.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative or longer than one second.</exception>
+    public static TimeSpan HelperSpinTime
+    {
+        get => Kernels.Workers.SpinTime;
+        set
+        {
+            if (value < TimeSpan.Zero || value > TimeSpan.FromSeconds(1))
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "Parallelism.HelperSpinTime: use a time from 0 (sleep at once) to 1 s.");
+            }
+
+            Kernels.Workers.SpinTime = value;
+        }
+    }
+
     /// <summary>Elements of work below which splitting a loop over threads costs more than it saves.</summary>
     private const long MinParallelWork = 1 << 16;
 

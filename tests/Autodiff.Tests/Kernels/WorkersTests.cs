@@ -45,6 +45,41 @@ public sealed class WorkersTests
         Assert.That(threads, Has.Some.StartsWith("Autodiff helper"), "the helpers took part");
     }
 
+    [Test]
+    public void Helpers_that_sleep_at_once_still_run_every_piece_and_the_setting_is_checked()
+    {
+        TimeSpan previous = Parallelism.HelperSpinTime;
+        int threads = Parallelism.MaxThreads;
+        Parallelism.MaxThreads = 2;
+        try
+        {
+            Parallelism.HelperSpinTime = TimeSpan.Zero;
+            Assert.That(Parallelism.HelperSpinTime, Is.EqualTo(TimeSpan.Zero));
+            for (int round = 0; round < 200; round++)
+            {
+                var hits = new int[64];
+                Parallelism.For(hits.Length, 1 << 16, (from, to) =>
+                {
+                    for (int i = from; i < to; i++)
+                    {
+                        hits[i]++;
+                    }
+                });
+                Assert.That(hits, Is.All.EqualTo(1), $"round {round}");
+            }
+
+            Assert.Throws<ArgumentOutOfRangeException>(() => Parallelism.HelperSpinTime = TimeSpan.FromTicks(-1));
+            Assert.Throws<ArgumentOutOfRangeException>(() => Parallelism.HelperSpinTime = TimeSpan.FromSeconds(2));
+        }
+        finally
+        {
+            Parallelism.HelperSpinTime = previous;
+            Parallelism.MaxThreads = threads;
+        }
+
+        Assert.That(Parallelism.HelperSpinTime, Is.EqualTo(previous).Within(TimeSpan.FromTicks(1)));
+    }
+
     [TestCase(1, 7)]
     [TestCase(2, 2)]
     [TestCase(2, 1001)]
