@@ -15,9 +15,9 @@ namespace Autodiff.Kernels;
 /// Making the whole pool spin longer (<c>DOTNET_ThreadPool_UnfairSemaphoreSpinLimit</c>) recovered that in some
 /// runs and lost more in others, because every idle pool thread then spins, on 2 cores, against the caller.
 /// Here exactly <see cref="Environment.ProcessorCount"/> − 1 threads spin, for <see cref="SpinTime"/> after their
-/// last piece, which is what LibTorch's OpenMP threads do between parallel regions. Measured at batch 256 / 2 threads
-/// (medians of 7 × 600 steps, alternated in one process): 300 µs to 3 ms were alike; 50 µs kept a quarter (batch
-/// 256) to two thirds (batch 64) of the gain.
+/// last piece, which is what LibTorch's OpenMP threads do between parallel regions. Measured on the training step at
+/// 2 threads (medians of 7 × 600 steps, spin times alternated in one process): 300 µs to 3 ms were alike; 50 µs kept
+/// a quarter (batch 256) to two thirds (batch 64) of the gain.
 /// </para>
 /// <para>
 /// A piece that finds every helper busy (nested parallel loops, several threads training at once) goes to the
