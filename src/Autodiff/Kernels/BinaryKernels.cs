@@ -222,7 +222,7 @@ internal static class Broadcast
             return;
         }
 
-        (int[] dims, int[] sa, int[] sb) = Coalesce(shape, Shapes.BroadcastStrides(aShape, shape), Shapes.BroadcastStrides(bShape, shape));
+        (int[] dims, int[] sa, int[] sb) = Coalesce(shape, Strides.Broadcast(aShape, shape), Strides.Broadcast(bShape, shape));
         int rank = dims.Length;
         int inner = dims[rank - 1], ia = sa[rank - 1], ib = sb[rank - 1];
         Span<int> index = stackalloc int[rank];

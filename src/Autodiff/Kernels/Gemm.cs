@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -35,6 +37,38 @@ namespace Autodiff.Kernels;
 /// </remarks>
 internal static class Gemm
 {
+    /// <summary>
+    /// C (m×n) = op(A)·op(B), or += when accumulating, for matrices at offsets in arrays of float or double: with
+    /// several threads and a small op(B), one band of rows per thread (<see cref="GemmRowBands"/>, which needs arrays
+    /// that every thread can read), else the span kernel below.
+    /// </summary>
+    public static void Multiply<T>(T[] a, int aOffset, bool transposeA, T[] b, int bOffset, bool transposeB, T[] c, int cOffset, int m, int n, int k, bool accumulate, int maxThreads)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int bands = GemmRowBands.Bands(transposeA, m, n, k, maxThreads);
+        if (bands > 1)
+        {
+            GemmRowBands.Multiply(a, aOffset, b, bOffset, transposeB, c, cOffset, m, n, k, accumulate, bands);
+            return;
+        }
+
+        Multiply(a.AsSpan(aOffset, m * k), transposeA, b.AsSpan(bOffset, k * n), transposeB, c.AsSpan(cOffset, m * n), m, n, k, accumulate, maxThreads);
+    }
+
+    /// <summary>C (m×n) = op(A)·op(B), or += when accumulating: the float or double kernel for T.</summary>
+    public static void Multiply<T>(ReadOnlySpan<T> a, bool transposeA, ReadOnlySpan<T> b, bool transposeB, Span<T> c, int m, int n, int k, bool accumulate, int maxThreads)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            Multiply(MemoryMarshal.Cast<T, float>(a), transposeA, MemoryMarshal.Cast<T, float>(b), transposeB, MemoryMarshal.Cast<T, float>(c), m, n, k, accumulate, maxThreads);
+        }
+        else
+        {
+            Multiply(MemoryMarshal.Cast<T, double>(a), transposeA, MemoryMarshal.Cast<T, double>(b), transposeB, MemoryMarshal.Cast<T, double>(c), m, n, k, accumulate, maxThreads);
+        }
+    }
+
     /// <summary>
     /// Computes C (m×n) = op(A) · op(B), or C += op(A) · op(B) when <paramref name="accumulate"/> is set, in
     /// single precision. All matrices are row-major and contiguous.

@@ -69,4 +69,28 @@ internal static class Reduce
             }
         }
     }
+
+    /// <summary>
+    /// The column sums of <paramref name="rows"/> [m, n] into <paramref name="sums"/> [n], added to what is there
+    /// unless <paramref name="overwrite"/>.
+    /// </summary>
+    public static void ColumnSums<T>(ReadOnlySpan<T> rows, int m, int n, Span<T> sums, bool overwrite)
+        where T : unmanaged, INumber<T>
+    {
+        int first = 0;
+        if (overwrite && m > 0)
+        {
+            rows[..n].CopyTo(sums);
+            first = 1;
+        }
+        else if (overwrite)
+        {
+            sums[..n].Clear();
+        }
+
+        for (int i = first; i < m; i++)
+        {
+            TensorPrimitives.Add(sums, rows.Slice(i * n, n), sums);
+        }
+    }
 }

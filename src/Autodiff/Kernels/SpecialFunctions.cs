@@ -1,4 +1,4 @@
-namespace Autodiff;
+namespace Autodiff.Kernels;
 
 /// <summary>
 /// Special functions that <see cref="Math"/> does not provide: the error function and its complement,

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Autodiff.Kernels;
 
 namespace Autodiff;
 

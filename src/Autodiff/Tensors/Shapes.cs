@@ -97,21 +97,6 @@ internal static class Shapes
         return result;
     }
 
-    /// <summary>Strides of <paramref name="shape"/> seen through a broadcast to <paramref name="target"/>: 0 where repeated.</summary>
-    public static int[] BroadcastStrides(ReadOnlySpan<int> shape, ReadOnlySpan<int> target)
-    {
-        var strides = new int[target.Length];
-        int offset = target.Length - shape.Length;
-        int stride = 1;
-        for (int d = shape.Length - 1; d >= 0; d--)
-        {
-            strides[d + offset] = shape[d] == 1 ? 0 : stride;
-            stride *= shape[d];
-        }
-
-        return strides;
-    }
-
     /// <summary>An axis in [−rank, rank) made non-negative.</summary>
     public static int Axis(int axis, int rank, string op, string? file, int line)
     {

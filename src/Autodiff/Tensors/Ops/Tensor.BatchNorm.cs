@@ -88,56 +88,25 @@ public static partial class Tensor
             Shapes.Throw(nameof(BatchNorm), $"input {Shapes.Format(input.Shape)}: training needs more than one value per channel.", file, line);
         }
 
-        T count = T.CreateChecked(m);
-        T[] mean = new T[c], inverse = new T[c];
+        T[] mean = new T[c], variance = new T[c], inverse = new T[c];
         var output = new Tensor<T>(Uninitialized<T>(input.Size), input.ShapeArray());
-        T[] x = input.Data, ys = output.Data;
-        Parallelism.For(c, (long)n * inner * 3, (from, to) =>
+        Kernels.BatchNorm.TrainForward(input.Data, output.Data, n, c, inner, weight?.Data, bias?.Data, epsilon, mean, variance, inverse, Parallelism.MaxThreads);
+        if (runningMean is not null)
         {
-            for (int ch = from; ch < to; ch++)
-            {
-                T sum = T.Zero;
-                for (int i = 0; i < n; i++)
-                {
-                    sum += TensorPrimitives.Sum<T>(x.AsSpan(((i * c) + ch) * inner, inner));
-                }
-
-                T mu = sum / count, squares = T.Zero;
-                for (int i = 0; i < n; i++)
-                {
-                    Span<T> run = ys.AsSpan(((i * c) + ch) * inner, inner);
-                    TensorPrimitives.Subtract(x.AsSpan(((i * c) + ch) * inner, inner), mu, run);
-                    squares += TensorPrimitives.SumOfSquares<T>(run);
-                }
-
-                T variance = squares / count;
-                T inv = T.One / T.Sqrt(variance + epsilon);
-                mean[ch] = mu;
-                inverse[ch] = inv;
-                T scale = weight is null ? inv : weight.Data[ch] * inv, shift = bias is null ? T.Zero : bias.Data[ch];
-                for (int i = 0; i < n; i++)
-                {
-                    Span<T> run = ys.AsSpan(((i * c) + ch) * inner, inner);
-                    TensorPrimitives.Multiply(run, scale, run);
-                    TensorPrimitives.Add(run, shift, run);
-                }
-
-                if (runningMean is not null)
-                {
-                    T keepOld = T.CreateChecked(1 - momentum), take = T.CreateChecked(momentum);
-                    runningMean.MutableSpan()[ch] = (keepOld * runningMean.Data[ch]) + (take * mu);
-                    runningVar!.MutableSpan()[ch] = (keepOld * runningVar.Data[ch]) + (take * variance * count / (count - T.One));
-                }
-            }
-        });
+            // r ← (1 − momentum)·r + momentum·batch statistic, with the unbiased variance (as PyTorch).
+            T keepOld = T.CreateChecked(1 - momentum), take = T.CreateChecked(momentum), unbiased = T.CreateChecked(m) / T.CreateChecked(m - 1);
+            Kernels.BatchNorm.UpdateRunning(runningMean.MutableSpan(), mean, keepOld, take);
+            Kernels.BatchNorm.UpdateRunning(runningVar!.MutableSpan(), variance, keepOld, take * unbiased);
+        }
 
         Tensor<T>[] inputs = [input, .. weight is null ? [] : new[] { weight }, .. bias is null ? [] : new[] { bias }];
+        // With x̂ = (x − μ)/σ: dx = (w/σ)·(g − mean(g) − x̂·mean(g·x̂)), dw = Σ g·x̂, db = Σ g; composed, the statistics
+        // are recomputed from x with recorded ops, so that second derivatives come out right.
         return Autograd.Record(nameof(BatchNorm), output, g =>
         {
             Tensor<T>? dx, dw, db;
-            if (Autograd.IsRecording)
+            if (Fusion.Composed)
             {
-                // Recorded (for second derivatives): the statistics recomputed from x with recorded ops.
                 Tensor<T> centred = input.Sub(input.Mean(axes, keepDim: true, file, line), file, line);
                 Tensor<T> invStd = centred.Mul(centred).Mean(axes, keepDim: true, file, line).Add(epsilon, file, line).Pow(T.CreateChecked(-0.5), file, line);
                 Tensor<T> xHat = centred.Mul(invStd, file, line);
@@ -149,66 +118,10 @@ public static partial class Tensor
             }
             else
             {
-                (dx, dw, db) = BatchNormBackward(g, input, weight, bias, mean, inverse, n, c, inner);
+                (dx, dw, db) = Fusion.BatchNormBackward(g, input, weight, bias, mean, inverse, n, c, inner);
             }
 
             return [dx, .. weight is null ? [] : new[] { dw }, .. bias is null ? [] : new[] { db }];
         }, file, line, inputs);
-    }
-
-    /// <summary>The eager backward of training-mode <see cref="BatchNorm{T}"/>, from the saved per-channel μ and 1/σ.</summary>
-    private static (Tensor<T>? Dx, Tensor<T>? Dw, Tensor<T>? Db) BatchNormBackward<T>(Tensor<T> g, Tensor<T> input, Tensor<T>? weight, Tensor<T>? bias, T[] mean, T[] inverse, int n, int c, int inner)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        T count = T.CreateChecked(n * inner);
-        Tensor<T>? dx = input.GradRequired ? new Tensor<T>(Uninitialized<T>(input.Size), input.ShapeArray()) : null;
-        Tensor<T>? dw = weight is not null && weight.GradRequired ? new Tensor<T>(Uninitialized<T>(c), [c]) : null;
-        Tensor<T>? db = bias is not null && bias.GradRequired ? new Tensor<T>(Uninitialized<T>(c), [c]) : null;
-        T[] gs = g.Data, x = input.Data;
-        Parallelism.For(c, (long)n * inner * 3, (from, to) =>
-        {
-            for (int ch = from; ch < to; ch++)
-            {
-                // Σ g and Σ g·(x − μ) = Σ g·x − μ·Σ g.
-                T sumG = T.Zero, sumGx = T.Zero;
-                for (int i = 0; i < n; i++)
-                {
-                    int at = ((i * c) + ch) * inner;
-                    sumG += TensorPrimitives.Sum<T>(gs.AsSpan(at, inner));
-                    sumGx += TensorPrimitives.Dot<T>(gs.AsSpan(at, inner), x.AsSpan(at, inner));
-                }
-
-                T inv = inverse[ch], mu = mean[ch];
-                T sumGCentred = sumGx - (mu * sumG);
-                if (dw is not null)
-                {
-                    dw.Data[ch] = sumGCentred * inv;
-                }
-
-                if (db is not null)
-                {
-                    db.Data[ch] = sumG;
-                }
-
-                if (dx is null)
-                {
-                    continue;
-                }
-
-                // dx = k1·g + k2·x + k3, with k1 = w/σ, k2 = −(w/σ³)·Σg(x − μ)/m, k3 = −k1·Σg/m − k2·μ.
-                T w = weight is null ? T.One : weight.Data[ch];
-                T k1 = w * inv, k2 = -(w * inv * inv * inv * sumGCentred / count), k3 = -(k1 * sumG / count) - (k2 * mu);
-                for (int i = 0; i < n; i++)
-                {
-                    int at = ((i * c) + ch) * inner;
-                    Span<T> d = dx.Data.AsSpan(at, inner);
-                    TensorPrimitives.Multiply(gs.AsSpan(at, inner), k1, d);
-                    TensorPrimitives.FusedMultiplyAdd(x.AsSpan(at, inner), k2, d, d);
-                    TensorPrimitives.Add(d, k3, d);
-                }
-            }
-        });
-
-        return (dx, dw, db);
     }
 }

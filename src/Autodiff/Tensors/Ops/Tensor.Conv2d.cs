@@ -68,7 +68,7 @@ public static partial class Tensor
             Shapes.Throw(nameof(Fold), $"columns {Shapes.Format(columns.Shape)} to {height}×{width}: needs columns [N, C·kh·kw, L] and a positive output size.", file, line);
         }
 
-        w.Validate(nameof(Fold), [columns.Shape[0], columns.Shape[1], height, width], height, width, file, line);
+        ValidateWindow(w, nameof(Fold), [columns.Shape[0], columns.Shape[1], height, width], height, width, file, line);
         int n = columns.Shape[0], rows = columns.Shape[1], positions = w.OutputHeight(height) * w.OutputWidth(width);
         if (rows % kk != 0 || columns.Shape[2] != positions)
         {
@@ -117,7 +117,7 @@ public static partial class Tensor
         var w = new Window2d(weight.Shape[2], weight.Shape[3], stride, padding, dilation);
         (int n, int c, int h, int wd) = Image4(input, nameof(Conv2d), w, file, line);
         int o = weight.Shape[0], oh = w.OutputHeight(h), ow = w.OutputWidth(wd), positions = oh * ow;
-        int k = c * w.KernelHeight * w.KernelWidth, imageSize = c * h * wd;
+        int k = c * w.KernelHeight * w.KernelWidth;
         var y = new Tensor<T>(Uninitialized<T>(n * o * positions), [n, o, oh, ow]);
 
         // The images of a batch side by side in one columns matrix [k, N·L], so that the convolution is one GEMM
@@ -130,117 +130,27 @@ public static partial class Tensor
         int group = keepColumns ? n : Math.Clamp(ColumnsBudget / (k * positions), 1, n);
         T[] columns = Uninitialized<T>(k * group * positions);
         T[] product = Uninitialized<T>(o * group * positions);
-        T[] x = input.Data, ydata = y.Data;
-        for (int first = 0; first < n; first += group)
-        {
-            int start = first, count = Math.Min(group, n - first), width = count * positions;
-            Parallelism.For(count, (long)k * positions, (from, to) =>
-            {
-                for (int i = from; i < to; i++)
-                {
-                    Im2Col.Unfold<T>(x.AsSpan((start + i) * imageSize, imageSize), columns.AsSpan(i * positions), width, c, h, wd, w);
-                }
-            });
+        Convolution.Forward(input.Data, weight.Data, bias?.Data, y.Data, columns, product, n, c, h, wd, o, w, group, Parallelism.MaxThreads);
 
-            Tensor<T>.Gemm(weight.Data, 0, false, columns, 0, false, product, 0, o, width, k, accumulate: false);
-            T[]? biases = bias?.Data;
-            Parallelism.For(count, (long)o * positions, (from, to) =>
-            {
-                for (int i = from; i < to; i++)
-                {
-                    for (int j = 0; j < o; j++)
-                    {
-                        Span<T> destination = ydata.AsSpan((((start + i) * o) + j) * positions, positions);
-                        System.Numerics.Tensors.TensorPrimitives.Add(product.AsSpan((j * width) + (i * positions), positions), biases is null ? T.Zero : biases[j], destination);
-                    }
-                }
-            });
-        }
-
+        // With G = g as [N, O, L] and cols = Unfold(x): dx = Fold(Wᵀ·G), dW = Σₙ G[n]·cols[n]ᵀ, db = Σ g over N, H, W.
         return Autograd.Record(nameof(Conv2d), y, g =>
         {
-            if (Autograd.IsRecording)
+            if (!Fusion.Composed)
             {
-                // Recorded (for second derivatives): the same rule from Unfold, Fold and MatMul.
-                Tensor<T> g3 = g.Reshape([n, o, positions]);
-                Tensor<T> w2 = weight.Reshape([o, k]);
-                Tensor<T>? rx = input.GradRequired ? Fold(w2.Transpose().MatMul(g3), h, wd, w.KernelHeight, w.KernelWidth, stride, padding, dilation, file, line) : null;
-                Tensor<T>? rw = weight.GradRequired
-                    ? g3.MatMul(Unfold(input, w.KernelHeight, w.KernelWidth, stride, padding, dilation, file, line).Transpose(1, 2)).Sum([0]).Reshape(weight.ShapeArray())
-                    : null;
-                Tensor<T>? rb = bias is not null && bias.GradRequired ? g.Sum([0, 2, 3]) : null;
-                return [rx, rw, rb];
+                return Fusion.Conv2dBackward(g, input, weight, bias, columns, w, n, c, h, wd, o, positions, k);
             }
 
-            return Conv2dBackward(g, input, weight, bias, columns, w, n, c, h, wd, o, positions, k);
+            Tensor<T> g3 = g.Reshape([n, o, positions]);
+            Tensor<T>? dx = input.GradRequired ? Fold(weight.Reshape([o, k]).Transpose().MatMul(g3), h, wd, w.KernelHeight, w.KernelWidth, stride, padding, dilation, file, line) : null;
+            Tensor<T>? dw = weight.GradRequired
+                ? g3.MatMul(Unfold(input, w.KernelHeight, w.KernelWidth, stride, padding, dilation, file, line).Transpose(1, 2)).Sum([0]).Reshape(weight.ShapeArray())
+                : null;
+            return [dx, dw, bias is not null && bias.GradRequired ? g.Sum([0, 2, 3]) : null];
         }, file, line, bias is null ? [input, weight] : [input, weight, bias]);
     }
 
     /// <summary>Elements of an im2col matrix worth holding at once when the columns need not be kept.</summary>
     private const int ColumnsBudget = 1 << 20;
-
-    /// <summary>
-    /// The eager backward of <see cref="Conv2d{T}"/> on the kept columns [k, N·L]: G as [O, N·L], then dW = G·colsᵀ
-    /// and dcols = Wᵀ·G as one GEMM each, db the row sums of G, dx = col2im(dcols) image by image.
-    /// </summary>
-    private static Tensor<T>?[] Conv2dBackward<T>(Tensor<T> g, Tensor<T> input, Tensor<T> weight, Tensor<T>? bias, T[] columns, Window2d w, int n, int c, int h, int wd, int o, int positions, int k)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int width = n * positions;
-        T[] gdata = g.Data;
-        T[] gt = Uninitialized<T>(o * width);
-        Parallelism.For(n, (long)o * positions, (from, to) =>
-        {
-            for (int i = from; i < to; i++)
-            {
-                for (int j = 0; j < o; j++)
-                {
-                    gdata.AsSpan(((i * o) + j) * positions, positions).CopyTo(gt.AsSpan((j * width) + (i * positions), positions));
-                }
-            }
-        });
-
-        Tensor<T>? dx = null;
-        if (input.GradRequired)
-        {
-            dx = new Tensor<T>(Zeroed<T>(input.Size), input.ShapeArray());
-            T[] dcols = Uninitialized<T>(k * width);
-            Tensor<T>.Gemm(weight.Data, 0, true, gt, 0, false, dcols, 0, k, width, o, false);
-            T[] dxData = dx.Data;
-            Parallelism.For(n, (long)k * positions, (from, to) =>
-            {
-                for (int i = from; i < to; i++)
-                {
-                    Im2Col.FoldAdd<T>(dcols.AsSpan(i * positions), width, dxData.AsSpan(i * c * h * wd, c * h * wd), c, h, wd, w);
-                }
-            });
-        }
-
-        Tensor<T>? dw = null;
-        if (weight.GradRequired)
-        {
-            T[]? into = Tape.LeafGradDestination(weight, out bool overwrite);
-            if (into is null)
-            {
-                dw = new Tensor<T>(Uninitialized<T>(weight.Size), weight.ShapeArray());
-                overwrite = true;
-            }
-
-            Tensor<T>.Gemm(gt, 0, false, columns, 0, true, into ?? dw!.Data, 0, o, k, width, accumulate: !overwrite);
-        }
-
-        Tensor<T>? db = null;
-        if (bias is not null && bias.GradRequired)
-        {
-            db = new Tensor<T>(Uninitialized<T>(o), [o]);
-            for (int j = 0; j < o; j++)
-            {
-                db.Data[j] = System.Numerics.Tensors.TensorPrimitives.Sum<T>(gt.AsSpan(j * width, width));
-            }
-        }
-
-        return [dx, dw, db];
-    }
 
     /// <summary>The extents of an [N, C, H, W] input, after checking its rank and that the window fits.</summary>
     private static (int N, int C, int H, int W) Image4<T>(Tensor<T> input, string op, Window2d w, string? file, int line)
@@ -252,7 +162,21 @@ public static partial class Tensor
         }
 
         int h = input.Shape[2], wd = input.Shape[3];
-        w.Validate(op, input.Shape, h, wd, file, line);
+        ValidateWindow(w, op, input.Shape, h, wd, file, line);
         return (input.Shape[0], input.Shape[1], h, wd);
+    }
+
+    /// <summary>Throws (naming the op, the input shape and the window) unless <paramref name="w"/> is valid and fits an input of [*, *, height, width].</summary>
+    private static void ValidateWindow(Window2d w, string op, ReadOnlySpan<int> inputShape, int height, int width, string? file, int line)
+    {
+        if (w.KernelHeight < 1 || w.KernelWidth < 1 || w.Stride < 1 || w.Padding < 0 || w.Dilation < 1)
+        {
+            Shapes.Throw(op, $"{w}: kernel extents, stride and dilation must be ≥ 1 and padding ≥ 0.", file, line);
+        }
+
+        if (w.OutputHeight(height) < 1 || w.OutputWidth(width) < 1 || height + (2 * w.Padding) < (w.Dilation * (w.KernelHeight - 1)) + 1 || width + (2 * w.Padding) < (w.Dilation * (w.KernelWidth - 1)) + 1)
+        {
+            Shapes.Throw(op, $"input {Shapes.Format(inputShape)} is smaller than the {w} (padded {height + (2 * w.Padding)}×{width + (2 * w.Padding)}, dilated kernel {(w.Dilation * (w.KernelHeight - 1)) + 1}×{(w.Dilation * (w.KernelWidth - 1)) + 1}).", file, line);
+        }
     }
 }

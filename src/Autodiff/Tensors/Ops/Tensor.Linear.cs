@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 
 namespace Autodiff;
@@ -43,49 +42,8 @@ public static partial class Tensor
         }
 
         Tensor<T>.Gemm(input.Data, 0, false, weight.Data, 0, true, y.Data, 0, m, n, k, accumulate: bias is not null);
-        return Autograd.Record(nameof(Linear), y, g =>
-        {
-            if (Autograd.IsRecording)
-            {
-                return [g.MatMul(weight), g.Transpose().MatMul(input), bias is null ? null : g.Sum([0])];
-            }
-
-            Tensor<T>? dx = null;
-            if (input.GradRequired)
-            {
-                dx = new Tensor<T>(Uninitialized<T>(m * k), [m, k]);
-                Tensor<T>.Gemm(g.Data, 0, false, weight.Data, 0, false, dx.Data, 0, m, k, n, false);
-            }
-
-            return [dx, Tensor<T>.WeightGradient(g, input, weight, m, n, k), bias is null ? null : BiasGradient(g, bias, m, n)];
-        }, file, line, bias is null ? [input, weight] : [input, weight, bias]);
-    }
-
-    /// <summary>∂L/∂b = the column sums of G [m, n]: into b's .Grad during a plain Backward() (returning null), else a new tensor.</summary>
-    private static Tensor<T>? BiasGradient<T>(Tensor<T> g, Tensor<T> bias, int m, int n)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (!bias.GradRequired)
-        {
-            return null;
-        }
-
-        T[]? destination = Tape.LeafGradDestination(bias, out bool overwrite);
-        Tensor<T>? db = destination is null ? new Tensor<T>(Uninitialized<T>(n), [n]) : null;
-        Span<T> sums = destination ?? db!.Data;
-        ReadOnlySpan<T> rows = g.Span;
-        int first = 0;
-        if (db is not null || overwrite)
-        {
-            rows[..n].CopyTo(sums);
-            first = 1;
-        }
-
-        for (int i = first; i < m; i++)
-        {
-            TensorPrimitives.Add(sums, rows.Slice(i * n, n), sums);
-        }
-
-        return db;
+        return Autograd.Record(nameof(Linear), y, g => Fusion.Composed
+            ? [g.MatMul(weight), g.Transpose().MatMul(input), bias is null ? null : g.Sum([0])]
+            : Fusion.LinearBackward(g, input, weight, bias), file, line, bias is null ? [input, weight] : [input, weight, bias]);
     }
 }

@@ -1,8 +1,6 @@
 using System.Numerics;
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
+using Autodiff.Kernels;
 
 namespace Autodiff;
 
@@ -44,154 +42,16 @@ public static partial class Tensor
         var y = new Tensor<T>(Uninitialized<T>(planes * oh * ow), [n, c, oh, ow]);
         // The arg maxima live in an array of T lent like the result (a 1.6 MB int[] per step otherwise), read as ints.
         var argMax = new Indices<T>(planes * oh * ow);
-        T[] x = input.Data, ys = y.Data;
-        if (typeof(T) == typeof(float) && padding == 0 && !TensorPrimitives.IsNaNAny<T>(x))
-        {
-            float[] taps = (float[])(object)Uninitialized<T>(planes * oh * ow);
-            Parallelism.For(planes, (long)h * wd, (from, to) => MaxPoolInside((float[])(object)x, (float[])(object)ys, argMax.Span, taps, from, to, h, wd, oh, ow, w));
-        }
-        else
-        {
-            Parallelism.For(planes, (long)h * wd * kernelSize, (from, to) => MaxPoolPlanes(x, ys, argMax.Span, from, to, h, wd, oh, ow, w));
-        }
+        T[]? taps = MaxPool.Vectorizable<T>(input.Span, w) ? Uninitialized<T>(planes * oh * ow) : null;
+        MaxPool.Forward(input.Data, y.Data, argMax.Storage, taps, planes, h, wd, w, Parallelism.MaxThreads);
 
-        ReadOnlySpan<int> found = argMax.Span;
-        for (int i = 0; i < found.Length; i++)
+        if (argMax.Span.IndexOf(-1) is int empty and >= 0)
         {
-            if (found[i] < 0)
-            {
-                Shapes.Throw(nameof(MaxPool2d), $"input {Shapes.Format(input.Shape)}: with {w} the window of output {i % (oh * ow) / ow}, {i % ow} lies entirely in the padding.", file, line);
-            }
+            Shapes.Throw(nameof(MaxPool2d), $"input {Shapes.Format(input.Shape)}: with {w} the window of output {empty % (oh * ow) / ow}, {empty % ow} lies entirely in the padding.", file, line);
         }
 
         int[] inputShape = input.ShapeArray();
         return Autograd.Record(nameof(MaxPool2d), y, g => [ScatterAddAt(g, argMax, inputShape, file, line)], file, line, input);
-    }
-
-    /// <summary>
-    /// The max-pooling kernel over the h×w images <paramref name="firstPlane"/> … <paramref name="endPlane"/> − 1: each
-    /// output the first maximum of its window (strictly greater replaces, so a tie keeps the first in row-major window
-    /// order; a NaN wins and stays), and the flat input index of that maximum (−1 for a window entirely in the padding).
-    /// </summary>
-    private static void MaxPoolPlanes<T>(T[] x, T[] y, Span<int> argMax, int firstPlane, int endPlane, int h, int wd, int oh, int ow, Window2d w)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int k = w.KernelHeight, stride = w.Stride, padding = w.Padding, dilation = w.Dilation;
-        for (int plane = firstPlane; plane < endPlane; plane++)
-        {
-            int inBase = plane * h * wd, outBase = plane * oh * ow;
-            ReadOnlySpan<T> image = x.AsSpan(inBase, h * wd);
-            Span<T> outputs = y.AsSpan(outBase, oh * ow);
-            Span<int> indices = argMax.Slice(outBase, oh * ow);
-            for (int oy = 0; oy < oh; oy++)
-            {
-                int y0 = (oy * stride) - padding;
-                for (int ox = 0; ox < ow; ox++)
-                {
-                    int x0 = (ox * stride) - padding;
-                    int best = -1;
-                    T max = T.NegativeInfinity;
-                    for (int i = 0; i < k; i++)
-                    {
-                        int iy = y0 + (i * dilation);
-                        if ((uint)iy >= (uint)h)
-                        {
-                            continue;
-                        }
-
-                        ReadOnlySpan<T> row = image.Slice(iy * wd, wd);
-                        for (int j = 0; j < k; j++)
-                        {
-                            int ix = x0 + (j * dilation);
-                            if ((uint)ix >= (uint)wd)
-                            {
-                                continue;
-                            }
-
-                            T v = row[ix];
-                            if (best < 0 || v > max || (T.IsNaN(v) && !T.IsNaN(max)))
-                            {
-                                best = (iy * wd) + ix;
-                                max = v;
-                            }
-                        }
-                    }
-
-                    outputs[(oy * ow) + ox] = max;
-                    indices[(oy * ow) + ox] = best < 0 ? -1 : inBase + best;
-                }
-            }
-        }
-    }
-
-    /// <summary>
-    /// <see cref="MaxPoolPlanes{T}"/> for float when every tap lies inside the image and there is no NaN: each tap of
-    /// every window is gathered into one flat row over all outputs, then compared and selected with vector
-    /// instructions (the scalar loop's branches on the data mispredict about half the time on random data: it ran
-    /// 10–20× slower than a ReLU over the same input). argMax holds the chosen tap's offset until the last pass adds
-    /// each window's first index.
-    /// </summary>
-    private static void MaxPoolInside(float[] x, float[] allOutputs, Span<int> allArgMax, float[] taps, int firstPlane, int endPlane, int h, int wd, int oh, int ow, Window2d w)
-    {
-        int k = w.KernelHeight, stride = w.Stride, dilation = w.Dilation, count = (endPlane - firstPlane) * oh * ow;
-        Span<float> y = allOutputs.AsSpan(firstPlane * oh * ow, count), tap = taps.AsSpan(firstPlane * oh * ow, count);
-        Span<int> argMax = allArgMax.Slice(firstPlane * oh * ow, count);
-        for (int i = 0; i < k; i++)
-        {
-            for (int j = 0; j < k; j++)
-            {
-                int offset = (i * dilation * wd) + (j * dilation);
-                Span<float> values = i == 0 && j == 0 ? y : tap;
-                for (int plane = firstPlane, o = 0; plane < endPlane; plane++)
-                {
-                    for (int oy = 0; oy < oh; oy++)
-                    {
-                        int at = (plane * h * wd) + (oy * stride * wd) + offset;
-                        for (int ox = 0; ox < ow; ox++, o++, at += stride)
-                        {
-                            values[o] = x[at];
-                        }
-                    }
-                }
-
-                if (i == 0 && j == 0)
-                {
-                    argMax.Clear();
-                    continue;
-                }
-
-                var chosen = Vector256.Create(offset);
-                int p = 0;
-                for (; p + Vector256<float>.Count <= count; p += Vector256<float>.Count)
-                {
-                    Vector256<float> v = Vector256.Create<float>(tap[p..]), m = Vector256.Create<float>(y[p..]);
-                    Vector256<float> wins = Vector256.GreaterThan(v, m); // strictly: a tie keeps the earlier tap
-                    Vector256.ConditionalSelect(wins, v, m).CopyTo(y[p..]);
-                    Vector256.ConditionalSelect(wins.AsInt32(), chosen, Vector256.Create<int>(argMax[p..])).CopyTo(argMax[p..]);
-                }
-
-                for (; p < count; p++)
-                {
-                    if (tap[p] > y[p])
-                    {
-                        y[p] = tap[p];
-                        argMax[p] = offset;
-                    }
-                }
-            }
-        }
-
-        for (int plane = firstPlane, o = 0; plane < endPlane; plane++)
-        {
-            for (int oy = 0; oy < oh; oy++)
-            {
-                int first = (plane * h * wd) + (oy * stride * wd);
-                for (int ox = 0; ox < ow; ox++, o++)
-                {
-                    argMax[o] += first + (ox * stride);
-                }
-            }
-        }
     }
 
     /// <summary>
@@ -230,12 +90,7 @@ public static partial class Tensor
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var y = new Tensor<T>(Zeroed<T>(Shapes.Size(shape)), shape);
-        T[] gs = g.Data, ys = y.Data;
-        ReadOnlySpan<int> at = indices.Span;
-        for (int i = 0; i < at.Length; i++)
-        {
-            ys[at[i]] += gs[i];
-        }
+        Indexed.ScatterAdd(g.Span, indices.Span, y.Data);
 
         int[] gShape = g.ShapeArray();
         return Autograd.Record(nameof(ScatterAddAt), y, gy => [GatherAt(gy, indices, gShape, file, line)], file, line, g);
@@ -245,13 +100,8 @@ public static partial class Tensor
     internal static Tensor<T> GatherAt<T>(Tensor<T> x, Indices<T> indices, int[] shape, string? file, int line)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ReadOnlySpan<int> at = indices.Span;
-        var y = new Tensor<T>(Uninitialized<T>(at.Length), shape);
-        T[] xs = x.Data, ys = y.Data;
-        for (int i = 0; i < at.Length; i++)
-        {
-            ys[i] = xs[at[i]];
-        }
+        var y = new Tensor<T>(Uninitialized<T>(indices.Span.Length), shape);
+        Indexed.Gather(x.Span, indices.Span, y.Data);
 
         int[] xShape = x.ShapeArray();
         return Autograd.Record(nameof(GatherAt), y, gy => [ScatterAddAt(gy, indices, xShape, file, line)], file, line, x);
@@ -265,14 +115,16 @@ public static partial class Tensor
 internal readonly struct Indices<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly T[] _storage;
     private readonly int _count;
 
     public Indices(int count)
     {
         _count = count;
-        _storage = Tensor.Uninitialized<T>(((count * sizeof(int)) + Unsafe.SizeOf<T>() - 1) / Unsafe.SizeOf<T>());
+        Storage = Tensor.Uninitialized<T>(MaxPool.StorageFor<T>(count));
     }
 
-    public Span<int> Span => MemoryMarshal.Cast<T, int>(_storage.AsSpan())[.._count];
+    /// <summary>The array the indices live in.</summary>
+    public T[] Storage { get; }
+
+    public Span<int> Span => MaxPool.IntsIn(Storage, _count);
 }

@@ -147,13 +147,7 @@ public sealed partial class Tensor<T>
         int[] a = Shapes.Axes(axes, Rank, nameof(LogSumExp), file, line);
         // The shift m only guards against overflow; the result does not depend on it, so it is not differentiated.
         Tensor<T> m = Detach().Max(a, keepDim: true, file, line);
-        m = m.Map(static (x, d) =>
-        {
-            for (int i = 0; i < d.Length; i++)
-            {
-                d[i] = T.IsFinite(x[i]) ? x[i] : T.Zero;
-            }
-        });
+        m = m.Map(static (x, d) => Pointwise.FiniteOrZero(x, d));
         Tensor<T> lse = Sub(m, file, line).Exp(file, line).Sum(a, keepDim: true, file, line).Log(file, line).Add(m, file, line);
         return keepDim ? lse : lse.Reshape(Shapes.Reduced(_shape, a, keepDim: false), file, line);
     }

@@ -5,40 +5,16 @@ using Autodiff.Kernels;
 
 namespace Autodiff;
 
-// Elementwise functions. When the sweep runs eagerly (the usual case) the backward rules of the activations use
-// fused single-pass kernels; when the sweep itself is being recorded (createGraph) they use tensor ops, so that
-// the gradient can be differentiated again.
+// Elementwise functions: each forward pass, and beside it its rule written with tensor ops. Where a fused kernel
+// stands in for the rule in an eager sweep, the rule says so (Fusion.Composed ? rule : the fused kernel; see Fusion.cs).
 public sealed partial class Tensor<T>
 {
-    private Tensor<T> FusedOr<TKernel>(Tensor<T> g, Func<Tensor<T>, Tensor<T>, Tensor<T>> composed)
-        where TKernel : IFusedKernel<T>
-    {
-        if (Autograd.IsRecording)
-        {
-            return composed(this, g);
-        }
-
-        var data = Tensor.Uninitialized<T>(g.Data.Length);
-        Fused.Apply<T, TKernel>(g.Data, Data, data);
-        return new(data, g._shape);
-    }
-
     /// <summary>
-    /// g·local for a same-shaped local derivative, with 0 wherever g is 0 (see <see cref="ZeroSafeMultiply{T}"/>);
-    /// used by the rules whose local derivative can be infinite or NaN.
+    /// g·local for a same-shaped local derivative, with 0 wherever g is 0 even if local is infinite or NaN there: a
+    /// zero adjoint means "no dependence" (√x at x ≤ 0 behind a Where, say, must not turn into 0·∞ = NaN).
     /// </summary>
     internal static Tensor<T> ZeroSafe(Tensor<T> g, Tensor<T> local)
-    {
-        if (Autograd.IsRecording)
-        {
-            Tensor<T> zeros = Tensor.ZerosLike(g);
-            return Tensor.Where(g.Eq(zeros), zeros, g.Mul(local));
-        }
-
-        var data = Tensor.Uninitialized<T>(g.Data.Length);
-        Fused.Apply<T, ZeroSafeMultiply<T>>(g.Data, local.Data, data);
-        return new(data, g._shape);
-    }
+        => Fusion.Composed ? Tensor.Where(g.Eq(Tensor.ZerosLike(g)), Tensor.ZerosLike(g), g.Mul(local)) : Fusion.Apply<T, ZeroSafeMultiply<T>>(g, local);
 
     /// <summary>eˣ.</summary>
     /// <remarks>Backward: g·y, from the saved result.</remarks>
@@ -101,14 +77,7 @@ public sealed partial class Tensor<T>
     }
 
     /// <summary>−1, 0 or 1 by the sign of each element (not differentiable: its derivative is 0 almost everywhere).</summary>
-    public Tensor<T> Sign()
-        => Map(static (x, d) =>
-        {
-            for (int i = 0; i < d.Length; i++)
-            {
-                d[i] = x[i] > T.Zero ? T.One : x[i] < T.Zero ? -T.One : T.Zero;
-            }
-        }).Kept();
+    public Tensor<T> Sign() => Map(static (x, d) => Pointwise.Sign(x, d)).Kept();
 
     /// <summary>tanh x.</summary>
     /// <remarks>Backward: g·(1 − y²), fused (note 004's 1 + tanh² is a slip).</remarks>
@@ -117,7 +86,7 @@ public sealed partial class Tensor<T>
     public Tensor<T> Tanh([CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tensor<T> y = Map(static (x, d) => TensorPrimitives.Tanh(x, d));
-        return Autograd.Record(nameof(Tanh), y, g => [y.FusedOr<TanhBackward<T>>(g, static (y, g) => g.Mul(y.Mul(y).RSub(T.One)))], file, line, this);
+        return Autograd.Record(nameof(Tanh), y, g => [Fusion.Composed ? g.Mul(y.Mul(y).RSub(T.One)) : Fusion.Apply<T, TanhBackward<T>>(g, y)], file, line, this);
     }
 
     /// <summary>The logistic function 1 / (1 + e⁻ˣ).</summary>
@@ -126,26 +95,8 @@ public sealed partial class Tensor<T>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> Sigmoid([CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        Tensor<T> y = Map(static (x, d) =>
-        {
-            TensorPrimitives.Sigmoid(x, d);
-
-            // 1 / (1 + e⁻ˣ) gives 0 once e⁻ˣ overflows (x below ≈ −88.7 in float, −709.8 in double), where σ(x) ≈ eˣ is
-            // still a (subnormal) number; the other branch, eˣ / (1 + eˣ), is exact there. One Min pass finds such inputs.
-            T limit = T.CreateChecked(typeof(T) == typeof(float) ? -80.0 : -700.0);
-            if (x.Length > 0 && TensorPrimitives.Min(x) < limit)
-            {
-                for (int i = 0; i < x.Length; i++)
-                {
-                    if (x[i] < limit)
-                    {
-                        T e = T.Exp(x[i]);
-                        d[i] = e / (T.One + e);
-                    }
-                }
-            }
-        });
-        return Autograd.Record(nameof(Sigmoid), y, g => [y.FusedOr<SigmoidBackward<T>>(g, static (y, g) => g.Mul(y).Mul(y.RSub(T.One)))], file, line, this);
+        Tensor<T> y = Map(static (x, d) => Pointwise.Sigmoid(x, d));
+        return Autograd.Record(nameof(Sigmoid), y, g => [Fusion.Composed ? g.Mul(y).Mul(y.RSub(T.One)) : Fusion.Apply<T, SigmoidBackward<T>>(g, y)], file, line, this);
     }
 
     /// <summary>max(x, 0).</summary>
@@ -155,7 +106,7 @@ public sealed partial class Tensor<T>
     public Tensor<T> Relu([CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tensor<T> y = Map(static (x, d) => TensorPrimitives.Max(x, T.Zero, d));
-        return Autograd.Record(nameof(Relu), y, g => [FusedOr<ReluBackward<T>>(g, static (x, g) => g.Mul(x.Gt(Tensor.ZerosLike(x))))], file, line, this);
+        return Autograd.Record(nameof(Relu), y, g => [Fusion.Composed ? g.Mul(Gt(Tensor.ZerosLike(this))) : Fusion.Apply<T, ReluBackward<T>>(g, this)], file, line, this);
     }
 
     /// <summary>x for x &gt; 0, slope·x otherwise.</summary>
@@ -166,13 +117,7 @@ public sealed partial class Tensor<T>
     public Tensor<T> LeakyRelu(double slope = 0.01, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         T s = T.CreateChecked(slope);
-        Tensor<T> y = Map((x, d) =>
-        {
-            for (int i = 0; i < d.Length; i++)
-            {
-                d[i] = x[i] > T.Zero ? x[i] : s * x[i];
-            }
-        });
+        Tensor<T> y = Map(s, static (x, s, d) => Pointwise.LeakyRelu(x, s, d));
         return Autograd.Record(nameof(LeakyRelu), y, g =>
         {
             Tensor<T> positive = Gt(Tensor.ZerosLike(this));
@@ -181,48 +126,21 @@ public sealed partial class Tensor<T>
     }
 
     /// <summary>The exact GELU x·Φ(x), Φ the standard normal CDF (from the engine's own erfc).</summary>
-    /// <remarks>Backward: g·(Φ(x) + x·φ(x)); first order only (Φ and φ enter the rule as constants).</remarks>
+    /// <remarks>Backward: g·(Φ(x) + x·φ(x)), from recorded Φ and φ, so that its second derivative is right too.</remarks>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> Gelu([CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        Tensor<T> y = Map(static (x, d) =>
-        {
-            for (int i = 0; i < d.Length; i++)
-            {
-                double v = double.CreateChecked(x[i]);
-                d[i] = T.CreateChecked(v * SpecialFunctions.NormalCdf(v));
-            }
-        });
-        return Autograd.Record(nameof(Gelu), y, g =>
-        {
-            if (Autograd.IsRecording)
-            {
-                // Recorded for a second derivative: Φ(x) + x·φ(x) from differentiable pieces.
-                return [g.Mul(NormalCdf(file, line).Add(Mul(NormalPdf(file, line), file, line), file, line), file, line)];
-            }
-
-            return [g.Mul(Map(static (x, d) =>
-            {
-                for (int i = 0; i < d.Length; i++)
-                {
-                    double v = double.CreateChecked(x[i]);
-                    d[i] = T.CreateChecked(SpecialFunctions.NormalCdf(v) + (v * SpecialFunctions.NormalPdf(v)));
-                }
-            }))];
-        }, file, line, this);
+        Tensor<T> y = Map(static (x, d) => Pointwise.Gelu(x, d));
+        return Autograd.Record(nameof(Gelu), y, g => [Fusion.Composed
+            ? g.Mul(NormalCdf(file, line).Add(Mul(NormalPdf(file, line), file, line), file, line), file, line)
+            : Fusion.GeluBackward(g, this)], file, line, this);
     }
 
-    /// <summary>Φ(x), the standard normal CDF, as a recorded op (backward g·φ(x)): Gelu's rule when it is recorded.</summary>
+    /// <summary>Φ(x), the standard normal CDF, as a recorded op (backward g·φ(x)): a piece of Gelu's rule.</summary>
     private Tensor<T> NormalCdf(string? file, int line)
     {
-        Tensor<T> y = Map(static (x, d) =>
-        {
-            for (int i = 0; i < d.Length; i++)
-            {
-                d[i] = T.CreateChecked(SpecialFunctions.NormalCdf(double.CreateChecked(x[i])));
-            }
-        });
+        Tensor<T> y = Map(static (x, d) => Pointwise.NormalCdf(x, d));
         return Autograd.Record(nameof(NormalCdf), y, g => [g.Mul(NormalPdf(file, line), file, line)], file, line, this);
     }
 
@@ -236,14 +154,7 @@ public sealed partial class Tensor<T>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> Softplus([CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        Tensor<T> y = Map(static (x, d) =>
-        {
-            for (int i = 0; i < d.Length; i++)
-            {
-                double v = double.CreateChecked(x[i]);
-                d[i] = T.CreateChecked(Math.Max(v, 0.0) + SpecialFunctions.Log1p(Math.Exp(-Math.Abs(v))));
-            }
-        });
+        Tensor<T> y = Map(static (x, d) => Pointwise.Softplus(x, d));
         return Autograd.Record(nameof(Softplus), y, g => [g.Mul(Sigmoid())], file, line, this);
     }
 
@@ -261,13 +172,7 @@ public sealed partial class Tensor<T>
         }
 
         Tensor<T> y = Map((x, d) => TensorPrimitives.Clamp(x, min, max, d));
-        return Autograd.Record(nameof(Clamp), y, g => [g.Mul(Map((x, d) =>
-        {
-            for (int i = 0; i < d.Length; i++)
-            {
-                d[i] = x[i] >= min && x[i] <= max ? T.One : T.Zero;
-            }
-        }))], file, line, this);
+        return Autograd.Record(nameof(Clamp), y, g => [g.Mul(Map((x, d) => Pointwise.InsideMask(x, min, max, d)))], file, line, this);
     }
 }
 
@@ -295,10 +200,7 @@ public static partial class Tensor
         int[] shape = Shapes.Broadcast(Shapes.Broadcast(mask.Shape, a.Shape, nameof(Where), file, line), b.Shape, nameof(Where), file, line);
         Tensor<T> m = mask.Detach().BroadcastTo(shape), x = a.Detach().BroadcastTo(shape), z = b.Detach().BroadcastTo(shape);
         var data = Tensor.Uninitialized<T>(m.Size);
-        for (int i = 0; i < data.Length; i++)
-        {
-            data[i] = T.IsZero(m.Data[i]) ? z.Data[i] : x.Data[i];
-        }
+        Pointwise.Select<T>(m.Span, x.Span, z.Span, data);
 
         var y = new Tensor<T>(data, shape);
         return Autograd.Record(nameof(Where), y, g =>

@@ -1,3 +1,5 @@
+using Autodiff.Kernels;
+
 namespace Autodiff.Tests;
 
 /// <summary>
