@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
-using Autodiff.Kernels;
 using System.Runtime.CompilerServices;
+using Autodiff.Kernels;
 
 namespace Autodiff;
 
