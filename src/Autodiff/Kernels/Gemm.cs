@@ -55,6 +55,19 @@ internal static class Gemm
         Multiply(a.AsSpan(aOffset, m * k), transposeA, b.AsSpan(bOffset, k * n), transposeB, c.AsSpan(cOffset, m * n), m, n, k, accumulate, maxThreads);
     }
 
+    /// <summary>
+    /// C[i] = A[i]·B[i] for i &lt; <paramref name="batch"/>, matrices m×k, k×n and m×n stored one after another; an operand
+    /// with a batch of 1 is the same matrix for every i (broadcast).
+    /// </summary>
+    public static void MultiplyBatched<T>(T[] a, int batchA, T[] b, int batchB, T[] c, int batch, int m, int n, int k, int maxThreads)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < batch; i++)
+        {
+            Multiply(a, batchA == 1 ? 0 : i * m * k, false, b, batchB == 1 ? 0 : i * k * n, false, c, i * m * n, m, n, k, false, maxThreads);
+        }
+    }
+
     /// <summary>C (m×n) = op(A)·op(B), or += when accumulating: the float or double kernel for T.</summary>
     public static void Multiply<T>(ReadOnlySpan<T> a, bool transposeA, ReadOnlySpan<T> b, bool transposeB, Span<T> c, int m, int n, int k, bool accumulate, int maxThreads)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -10,6 +10,28 @@ namespace Autodiff.Kernels;
 /// </summary>
 internal static class Im2Col
 {
+    /// <summary>im2col of each image of x [N, C, H, W] into its own columns matrix of cols [N, C·kh·kw, OH·OW].</summary>
+    public static void UnfoldImages<T>(ReadOnlySpan<T> x, Span<T> cols, int n, int channels, int height, int width, Window2d w)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int image = channels * height * width, positions = w.OutputHeight(height) * w.OutputWidth(width), size = channels * w.KernelHeight * w.KernelWidth * positions;
+        for (int i = 0; i < n; i++)
+        {
+            Unfold(x.Slice(i * image, image), cols.Slice(i * size, size), positions, channels, height, width, w);
+        }
+    }
+
+    /// <summary>col2im of each columns matrix of cols [N, C·kh·kw, OH·OW], added into its image of y [N, C, H, W].</summary>
+    public static void FoldImages<T>(ReadOnlySpan<T> cols, Span<T> y, int n, int channels, int height, int width, Window2d w)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int image = channels * height * width, positions = w.OutputHeight(height) * w.OutputWidth(width), size = channels * w.KernelHeight * w.KernelWidth * positions;
+        for (int i = 0; i < n; i++)
+        {
+            FoldAdd(cols.Slice(i * size, size), positions, y.Slice(i * image, image), channels, height, width, w);
+        }
+    }
+
     /// <summary>
     /// cols[(c·kh + i)·kw + j, oy·OW + ox] = image[c, oy·s − p + i·d, ox·s − p + j·d] (0 outside the image), row r of
     /// cols starting at r·<paramref name="rowStride"/> (OH·OW for one image's own matrix; more when the images of a

@@ -93,4 +93,31 @@ internal static class Reduce
             TensorPrimitives.Add(sums, rows.Slice(i * n, n), sums);
         }
     }
+
+    /// <summary>
+    /// The index of the largest element of each (outer, ·, inner) run along the middle axis of length
+    /// <paramref name="length"/> ≥ 1, the first at a tie, into <paramref name="result"/> [outer·inner].
+    /// </summary>
+    public static void ArgMax<T>(ReadOnlySpan<T> x, int outer, int length, int inner, Span<int> result)
+        where T : unmanaged, INumber<T>
+    {
+        for (int o = 0; o < outer; o++)
+        {
+            for (int i = 0; i < inner; i++)
+            {
+                int best = 0;
+                T bestValue = x[(o * length * inner) + i];
+                for (int j = 1; j < length; j++)
+                {
+                    T v = x[(((o * length) + j) * inner) + i];
+                    if (v > bestValue)
+                    {
+                        (best, bestValue) = (j, v);
+                    }
+                }
+
+                result[(o * inner) + i] = best;
+            }
+        }
+    }
 }

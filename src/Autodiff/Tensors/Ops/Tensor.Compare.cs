@@ -63,25 +63,7 @@ public sealed partial class Tensor<T>
         }
 
         var result = new int[outer * inner];
-        for (int o = 0; o < outer; o++)
-        {
-            for (int i = 0; i < inner; i++)
-            {
-                int best = 0;
-                T bestValue = Data[(o * length * inner) + i];
-                for (int j = 1; j < length; j++)
-                {
-                    T v = Data[(((o * length) + j) * inner) + i];
-                    if (v > bestValue)
-                    {
-                        (best, bestValue) = (j, v);
-                    }
-                }
-
-                result[(o * inner) + i] = best;
-            }
-        }
-
+        Reduce.ArgMax<T>(Data, outer, length, inner, result);
         return result;
     }
 }

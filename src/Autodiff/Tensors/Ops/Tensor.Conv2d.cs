@@ -33,10 +33,7 @@ public static partial class Tensor
         (int n, int c, int h, int wd) = Image4(input, nameof(Unfold), w, file, line);
         int rows = c * kernelHeight * kernelWidth, positions = w.OutputHeight(h) * w.OutputWidth(wd);
         var y = new Tensor<T>(Uninitialized<T>(n * rows * positions), [n, rows, positions]);
-        for (int i = 0; i < n; i++)
-        {
-            Im2Col.Unfold<T>(input.Data.AsSpan(i * c * h * wd, c * h * wd), y.Data.AsSpan(i * rows * positions, rows * positions), positions, c, h, wd, w);
-        }
+        Im2Col.UnfoldImages<T>(input.Span, y.Data, n, c, h, wd, w);
 
         return Autograd.Record(nameof(Unfold), y, g => [Fold(g, h, wd, kernelHeight, kernelWidth, stride, padding, dilation, file, line)], file, line, input);
     }
@@ -77,10 +74,7 @@ public static partial class Tensor
 
         int c = rows / kk;
         var y = new Tensor<T>(Zeroed<T>(n * c * height * width), [n, c, height, width]);
-        for (int i = 0; i < n; i++)
-        {
-            Im2Col.FoldAdd<T>(columns.Data.AsSpan(i * rows * positions, rows * positions), positions, y.Data.AsSpan(i * c * height * width, c * height * width), c, height, width, w);
-        }
+        Im2Col.FoldImages<T>(columns.Span, y.Data, n, c, height, width, w);
 
         return Autograd.Record(nameof(Fold), y, g => [Unfold(g, kernelHeight, kernelWidth, stride, padding, dilation, file, line)], file, line, columns);
     }

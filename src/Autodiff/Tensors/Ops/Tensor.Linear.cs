@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using Autodiff.Kernels;
 
 namespace Autodiff;
 
@@ -32,13 +33,9 @@ public static partial class Tensor
 
         int m = input.Shape[0], k = input.Shape[1], n = weight.Shape[0];
         var y = new Tensor<T>(Uninitialized<T>(m * n), [m, n]);
-        Span<T> rows = y.Data;
         if (bias is not null)
         {
-            for (int i = 0; i < m; i++)
-            {
-                bias.Span.CopyTo(rows.Slice(i * n, n));
-            }
+            Layout.Tile(bias.Span, m, y.Data);
         }
 
         Tensor<T>.Gemm(input.Data, 0, false, weight.Data, 0, true, y.Data, 0, m, n, k, accumulate: bias is not null);

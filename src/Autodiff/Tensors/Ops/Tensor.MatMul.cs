@@ -63,10 +63,7 @@ public sealed partial class Tensor<T>
         int batch = Math.Max(batchA, batchB);
         int[] shape = Rank == 3 || other.Rank == 3 ? [batch, m, n] : [m, n];
         var data = Tensor.Uninitialized<T>(batch * m * n);
-        for (int i = 0; i < batch; i++)
-        {
-            Gemm(Data, batchA == 1 ? 0 : i * m * k, false, other.Data, batchB == 1 ? 0 : i * k * n, false, data, i * m * n, m, n, k, false);
-        }
+        Kernels.Gemm.MultiplyBatched(Data, batchA, other.Data, batchB, data, batch, m, n, k, Parallelism.MaxThreads);
 
         var y = new Tensor<T>(data, shape);
         Tensor<T> a = this, b = other;

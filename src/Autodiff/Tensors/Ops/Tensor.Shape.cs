@@ -135,23 +135,7 @@ public sealed partial class Tensor<T>
         int[] shape = perm.Select(p => _shape[p]).ToArray();
         int[] strides = perm.Select(p => Shapes.Stride(_shape, p)).ToArray();
         var data = Tensor.Uninitialized<T>(Size);
-        Span<int> index = stackalloc int[Rank];
-        int source = 0;
-        for (int i = 0; i < data.Length; i++)
-        {
-            data[i] = Data[source];
-            for (int d = Rank - 1; d >= 0; d--)
-            {
-                source += strides[d];
-                if (++index[d] < shape[d])
-                {
-                    break;
-                }
-
-                source -= strides[d] * shape[d];
-                index[d] = 0;
-            }
-        }
+        Layout.Permute<T>(Data, shape, strides, data);
 
         int[] inverse = new int[Rank];
         for (int d = 0; d < Rank; d++)
@@ -182,10 +166,7 @@ public sealed partial class Tensor<T>
         int[] shape = ShapeArray();
         shape[a] = length;
         var data = Tensor.Uninitialized<T>(outer * length * inner);
-        for (int o = 0; o < outer; o++)
-        {
-            Data.AsSpan(((o * extent) + start) * inner, length * inner).CopyTo(data.AsSpan(o * length * inner));
-        }
+        Layout.CopyBlocks<T>(Data, outer, extent * inner, start * inner, data, length * inner, 0, length * inner);
 
         var y = new Tensor<T>(data, shape);
         return Autograd.Record(nameof(Narrow), y, g => [g.PadAxis(a, start, extent)], file, line, this);
@@ -244,10 +225,7 @@ public sealed partial class Tensor<T>
         int[] shape = ShapeArray();
         shape[axis] = extent;
         var data = Tensor.Zeroed<T>(outer * extent * inner);
-        for (int o = 0; o < outer; o++)
-        {
-            Data.AsSpan(o * length * inner, length * inner).CopyTo(data.AsSpan(((o * extent) + start) * inner));
-        }
+        Layout.CopyBlocks<T>(Data, outer, length * inner, 0, data, extent * inner, start * inner, length * inner);
 
         var y = new Tensor<T>(data, shape);
         return Autograd.Record("Pad", y, g => [g.Narrow(axis, start, length)], null, 0, this);
@@ -268,13 +246,7 @@ public sealed partial class Tensor<T>
         int[] shape = ShapeArray();
         shape[a] = idx.Length;
         var data = Tensor.Uninitialized<T>(outer * idx.Length * inner);
-        for (int o = 0; o < outer; o++)
-        {
-            for (int j = 0; j < idx.Length; j++)
-            {
-                Data.AsSpan(((o * extent) + idx[j]) * inner, inner).CopyTo(data.AsSpan(((o * idx.Length) + j) * inner));
-            }
-        }
+        Layout.IndexSelect<T>(Data, outer, extent, inner, idx, data);
 
         var y = new Tensor<T>(data, shape);
         return Autograd.Record(nameof(IndexSelect), y, g => [g.IndexAdd(a, idx, extent)], file, line, this);
@@ -287,13 +259,7 @@ public sealed partial class Tensor<T>
         int[] shape = ShapeArray();
         shape[axis] = extent;
         var data = Tensor.Zeroed<T>(outer * extent * inner);
-        for (int o = 0; o < outer; o++)
-        {
-            for (int j = 0; j < length; j++)
-            {
-                Elementwise.AddInPlace<T>(data.AsSpan(((o * extent) + index[j]) * inner, inner), Data.AsSpan(((o * length) + j) * inner, inner));
-            }
-        }
+        Layout.IndexAdd<T>(Data, outer, extent, inner, index, data);
 
         var y = new Tensor<T>(data, shape);
         return Autograd.Record("IndexAdd", y, g => [g.IndexSelect(axis, index)], null, 0, this);
@@ -325,11 +291,7 @@ public sealed partial class Tensor<T>
         int[] shape = ShapeArray();
         shape[a] = k;
         var data = Tensor.Uninitialized<T>(idx.Length);
-        for (int p = 0; p < idx.Length; p++)
-        {
-            int o = p / (k * inner), i = p % inner;
-            data[p] = Data[(((o * extent) + idx[p]) * inner) + i];
-        }
+        Layout.Gather<T>(Data, extent, k, inner, idx, data);
 
         var y = new Tensor<T>(data, shape);
         return Autograd.Record(nameof(Gather), y, g => [g.ScatterAdd(a, idx, extent)], file, line, this);
@@ -342,11 +304,7 @@ public sealed partial class Tensor<T>
         int[] shape = ShapeArray();
         shape[axis] = extent;
         var data = Tensor.Zeroed<T>(outer * extent * inner);
-        for (int p = 0; p < index.Length; p++)
-        {
-            int o = p / (k * inner), i = p % inner;
-            data[(((o * extent) + index[p]) * inner) + i] += Data[p];
-        }
+        Layout.ScatterAdd<T>(Data, extent, k, inner, index, data);
 
         var y = new Tensor<T>(data, shape);
         return Autograd.Record("ScatterAdd", y, g => [g.Gather(axis, index)], null, 0, this);
@@ -411,10 +369,7 @@ public static partial class Tensor
         {
             starts[t] = start;
             int length = tensors[t].Shape[a];
-            for (int o = 0; o < outer; o++)
-            {
-                tensors[t].Data.AsSpan(o * length * inner, length * inner).CopyTo(data.AsSpan(((o * total) + start) * inner));
-            }
+            Layout.CopyBlocks<T>(tensors[t].Data, outer, length * inner, 0, data, total * inner, start * inner, length * inner);
 
             start += length;
         }
