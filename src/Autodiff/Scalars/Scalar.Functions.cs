@@ -4,8 +4,10 @@ using Autodiff.Kernels;
 namespace Autodiff;
 
 // Elementary functions of scalars. Each computes its value y and, on the same line as the Push, the local
-// derivative dy/dx that the backward sweep multiplies the incoming adjoint by. Subgradients at kinks are the
-// ones listed in docs/derivatives.md (ReLU′(0) = 0, |x|′(0) = 0, ½ to each side of a Max/Min tie).
+// derivative dy/dx that the backward sweep multiplies the incoming adjoint by; right below it, the same partial
+// written with recorded ops (…Recorded), which a recorded sweep (RecordedGradient, Hessian) uses so that the
+// gradient can be differentiated again. Subgradients at kinks are the ones listed in docs/derivatives.md
+// (ReLU′(0) = 0, |x|′(0) = 0, ½ to each side of a Max/Min tie).
 public readonly partial struct Scalar
 {
     /// <summary>xᵖ for a constant exponent p.</summary>
@@ -59,6 +61,31 @@ public readonly partial struct Scalar
         return tape.Push(ScalarOp.Pow, y, b.Index, db, c, constantFirst: true, file, line);
     }
 
+    /// <summary>
+    /// Recorded partials of the three powers: aᵖ gives p·aᵖ⁻¹ (0 for p = 0); aᵇ gives b·aᵇ⁻¹ and y·ln a (the plain
+    /// rules' zeros at a = 0 kept); cᵇ gives y·ln c (0 where c = 0 and b ≥ 0).
+    /// </summary>
+    internal static void PowRecorded(in RecordedEntry e)
+    {
+        if (e.Binary)
+        {
+            Scalar a = e.A, b = e.B;
+            e.ToA(b.Data == 0.0 && a.Data == 0.0 ? e.G * 0.0 : e.G * (b * Pow(a, b - 1.0, file: null, line: 0)));
+            e.ToB(a.Data == 0.0 && b.Data >= 0.0 ? e.G * 0.0 : e.G * (e.Y * Log(a, file: null, line: 0)));
+        }
+        else if (e.ConstantFirst)
+        {
+            if (!(e.Constant == 0.0 && e.A.Data >= 0.0))
+            {
+                e.ToA(e.G * e.Y * Math.Log(e.Constant));
+            }
+        }
+        else if (e.Constant != 0.0)
+        {
+            e.ToA(e.G * (e.Constant * Pow(e.A, e.Constant - 1.0, file: null, line: 0)));
+        }
+    }
+
     /// <summary>eˣ.</summary>
     /// <remarks>d/dx eˣ = eˣ, the result itself.</remarks>
     /// <param name="x">The argument.</param>
@@ -71,6 +98,9 @@ public readonly partial struct Scalar
         double y = Math.Exp(x.Data);
         return tape.Push(ScalarOp.Exp, y, x.Index, y, file, line);
     }
+
+    /// <summary>Recorded partial of eˣ: the result y.</summary>
+    internal static void ExpRecorded(in RecordedEntry e) => e.ToA(e.G * e.Y);
 
     /// <summary>ln x (NaN for x &lt; 0, −∞ at 0, as IEEE 754 says).</summary>
     /// <remarks>d/dx ln x = 1/x.</remarks>
@@ -85,6 +115,9 @@ public readonly partial struct Scalar
         return tape.Push(ScalarOp.Log, Math.Log(v), x.Index, 1.0 / v, file, line);
     }
 
+    /// <summary>Recorded partial of ln x: 1/x.</summary>
+    internal static void LogRecorded(in RecordedEntry e) => e.ToA(e.G / e.A);
+
     /// <summary>√x.</summary>
     /// <remarks>d/dx √x = 1/(2√x), from the saved result; +∞ at x = 0.</remarks>
     /// <param name="x">The argument.</param>
@@ -97,6 +130,9 @@ public readonly partial struct Scalar
         double y = Math.Sqrt(x.Data);
         return tape.Push(ScalarOp.Sqrt, y, x.Index, 0.5 / y, file, line);
     }
+
+    /// <summary>Recorded partial of √x: 1/(2y).</summary>
+    internal static void SqrtRecorded(in RecordedEntry e) => e.ToA(e.G * 0.5 / e.Y);
 
     /// <summary>sin x.</summary>
     /// <remarks>d/dx sin x = cos x.</remarks>
@@ -111,6 +147,9 @@ public readonly partial struct Scalar
         return tape.Push(ScalarOp.Sin, sin, x.Index, cos, file, line);
     }
 
+    /// <summary>Recorded partial of sin x: cos x.</summary>
+    internal static void SinRecorded(in RecordedEntry e) => e.ToA(e.G * Cos(e.A, file: null, line: 0));
+
     /// <summary>cos x.</summary>
     /// <remarks>d/dx cos x = −sin x.</remarks>
     /// <param name="x">The argument (radians).</param>
@@ -123,6 +162,9 @@ public readonly partial struct Scalar
         (double sin, double cos) = Math.SinCos(x.Data);
         return tape.Push(ScalarOp.Cos, cos, x.Index, -sin, file, line);
     }
+
+    /// <summary>Recorded partial of cos x: −sin x.</summary>
+    internal static void CosRecorded(in RecordedEntry e) => e.ToA(-(e.G * Sin(e.A, file: null, line: 0)));
 
     /// <summary>tan x.</summary>
     /// <remarks>d/dx tan x = 1 + tan² x, from the saved result.</remarks>
@@ -137,6 +179,9 @@ public readonly partial struct Scalar
         return tape.Push(ScalarOp.Tan, y, x.Index, 1.0 + (y * y), file, line);
     }
 
+    /// <summary>Recorded partial of tan x: 1 + y².</summary>
+    internal static void TanRecorded(in RecordedEntry e) => e.ToA(e.G * (1.0 + (e.Y * e.Y)));
+
     /// <summary>tanh x.</summary>
     /// <remarks>d/dx tanh x = 1 − tanh² x (note 004 prints 1 + tanh²; that is a slip).</remarks>
     /// <param name="x">The argument.</param>
@@ -149,6 +194,9 @@ public readonly partial struct Scalar
         double y = Math.Tanh(x.Data);
         return tape.Push(ScalarOp.Tanh, y, x.Index, 1.0 - (y * y), file, line);
     }
+
+    /// <summary>Recorded partial of tanh x: 1 − y².</summary>
+    internal static void TanhRecorded(in RecordedEntry e) => e.ToA(e.G * (1.0 - (e.Y * e.Y)));
 
     /// <summary>The logistic function σ(x) = 1 / (1 + e⁻ˣ).</summary>
     /// <remarks>σ′(x) = σ(x)·(1 − σ(x)). Evaluated without overflow for large |x|.</remarks>
@@ -163,6 +211,9 @@ public readonly partial struct Scalar
         return tape.Push(ScalarOp.Sigmoid, y, x.Index, y * (1.0 - y), file, line);
     }
 
+    /// <summary>Recorded partial of σ(x): y(1 − y).</summary>
+    internal static void SigmoidRecorded(in RecordedEntry e) => e.ToA(e.G * (e.Y * (1.0 - e.Y)));
+
     /// <summary>The rectifier max(x, 0).</summary>
     /// <remarks>ReLU′(x) = 1 for x &gt; 0 and 0 otherwise: the subgradient at 0 is 0, as in PyTorch and note 001.</remarks>
     /// <param name="x">The argument.</param>
@@ -175,6 +226,9 @@ public readonly partial struct Scalar
         double v = x.Data;
         return tape.Push(ScalarOp.Relu, v > 0.0 ? v : 0.0, x.Index, v > 0.0 ? 1.0 : 0.0, file, line);
     }
+
+    /// <summary>Recorded partial of ReLU: piecewise constant (1 or 0), kept a number.</summary>
+    internal static void ReluRecorded(in RecordedEntry e) => e.ConstantPartials();
 
     /// <summary>Leaky rectifier: x for x &gt; 0, slope·x otherwise.</summary>
     /// <remarks>Derivative 1 for x &gt; 0 and slope otherwise (slope at 0, as in PyTorch).</remarks>
@@ -190,6 +244,9 @@ public readonly partial struct Scalar
         return tape.Push(ScalarOp.LeakyRelu, v > 0.0 ? v : slope * v, x.Index, v > 0.0 ? 1.0 : slope, file, line);
     }
 
+    /// <summary>Recorded partial of the leaky ReLU: piecewise constant (1 or the slope), kept a number.</summary>
+    internal static void LeakyReluRecorded(in RecordedEntry e) => e.ConstantPartials();
+
     /// <summary>|x|.</summary>
     /// <remarks>d/dx |x| = sign x, with the subgradient 0 at x = 0 (as PyTorch).</remarks>
     /// <param name="x">The argument.</param>
@@ -203,6 +260,9 @@ public readonly partial struct Scalar
         double sign = v > 0.0 ? 1.0 : v < 0.0 ? -1.0 : 0.0;
         return tape.Push(ScalarOp.Abs, Math.Abs(v), x.Index, sign, file, line);
     }
+
+    /// <summary>Recorded partial of |x|: piecewise constant (the sign), kept a number.</summary>
+    internal static void AbsRecorded(in RecordedEntry e) => e.ConstantPartials();
 
     /// <summary>The larger of two scalars.</summary>
     /// <remarks>The gradient goes to the larger operand; at a tie each gets ½ (as PyTorch's elementwise maximum).</remarks>
@@ -219,6 +279,9 @@ public readonly partial struct Scalar
         return tape.Push(ScalarOp.Max, Math.Max(av, bv), a.Index, da, b.Index, db, file, line);
     }
 
+    /// <summary>Recorded partials of Max: piecewise constant (1, 0 or ½ each), kept numbers.</summary>
+    internal static void MaxRecorded(in RecordedEntry e) => e.ConstantPartials();
+
     /// <summary>The smaller of two scalars.</summary>
     /// <remarks>The gradient goes to the smaller operand; at a tie each gets ½.</remarks>
     /// <param name="a">One operand.</param>
@@ -233,6 +296,9 @@ public readonly partial struct Scalar
         (double da, double db) = av < bv ? (1.0, 0.0) : av > bv ? (0.0, 1.0) : (0.5, 0.5);
         return tape.Push(ScalarOp.Min, Math.Min(av, bv), a.Index, da, b.Index, db, file, line);
     }
+
+    /// <summary>Recorded partials of Min: piecewise constant (1, 0 or ½ each), kept numbers.</summary>
+    internal static void MinRecorded(in RecordedEntry e) => e.ConstantPartials();
 
     /// <summary>softplus(x) = ln(1 + eˣ).</summary>
     /// <remarks>
@@ -251,6 +317,9 @@ public readonly partial struct Scalar
         return tape.Push(ScalarOp.Softplus, y, x.Index, Logistic(v), file, line);
     }
 
+    /// <summary>Recorded partial of softplus: σ(x).</summary>
+    internal static void SoftplusRecorded(in RecordedEntry e) => e.ToA(e.G * Sigmoid(e.A, file: null, line: 0));
+
     /// <summary>The exact Gaussian error linear unit GELU(x) = x·Φ(x), Φ the standard normal CDF.</summary>
     /// <remarks>d/dx x·Φ(x) = Φ(x) + x·φ(x), φ the standard normal density. Φ comes from the engine's own erfc.</remarks>
     /// <param name="x">The argument.</param>
@@ -265,6 +334,9 @@ public readonly partial struct Scalar
         return tape.Push(ScalarOp.Gelu, v * cdf, x.Index, cdf + (v * SpecialFunctions.NormalPdf(v)), file, line);
     }
 
+    /// <summary>Recorded partial of GELU: Φ(x) + x·φ(x), with a recorded Φ.</summary>
+    internal static void GeluRecorded(in RecordedEntry e) => e.ToA(e.G * (NormalCdf(e.A, file: null, line: 0) + (e.A * NormalPdf(e.A))));
+
     /// <summary>Φ(x), the standard normal cumulative distribution function (PyTorch's <c>special.ndtr</c>).</summary>
     /// <remarks>d/dx Φ(x) = φ(x) = e^(−x²/2)/√(2π). Also the piece that makes GELU twice differentiable on a recorded sweep.</remarks>
     /// <param name="x">The argument.</param>
@@ -277,6 +349,12 @@ public readonly partial struct Scalar
         double v = x.Data;
         return tape.Push(ScalarOp.NormalCdf, SpecialFunctions.NormalCdf(v), x.Index, SpecialFunctions.NormalPdf(v), file, line);
     }
+
+    /// <summary>Recorded partial of Φ(x): φ(x).</summary>
+    internal static void NormalCdfRecorded(in RecordedEntry e) => e.ToA(e.G * NormalPdf(e.A));
+
+    /// <summary>φ(x) = e^(−x²/2)/√(2π), recorded.</summary>
+    private static Scalar NormalPdf(Scalar x) => Exp(x * x * -0.5, file: null, line: 0) * 0.3989422804014327;
 
     /// <summary>σ(x) in the form that cannot overflow: e^−x is only taken for x ≥ 0.</summary>
     internal static double Logistic(double x)

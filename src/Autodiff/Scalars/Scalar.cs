@@ -89,6 +89,9 @@ public readonly partial struct Scalar : IEquatable<Scalar>
     /// <param name="a">The scalar.</param>
     public static Scalar operator +(double c, Scalar a) => Add(a, c, null, 0);
 
+    /// <summary>Recorded partials of a + b: the constants 1, 1.</summary>
+    internal static void AddRecorded(in RecordedEntry e) => e.ConstantPartials();
+
     // ---- a − b ------------------------------------------------------------------------------------------
 
     /// <summary>a − b, recording the caller's source line.</summary>
@@ -142,6 +145,9 @@ public readonly partial struct Scalar : IEquatable<Scalar>
     /// <param name="a">The scalar.</param>
     public static Scalar operator -(double c, Scalar a) => Subtract(c, a, null, 0);
 
+    /// <summary>Recorded partials of a − b: the constants 1, −1.</summary>
+    internal static void SubtractRecorded(in RecordedEntry e) => e.ConstantPartials();
+
     // ---- a · b ------------------------------------------------------------------------------------------
 
     /// <summary>a · b, recording the caller's source line.</summary>
@@ -182,6 +188,19 @@ public readonly partial struct Scalar : IEquatable<Scalar>
     /// <param name="c">The constant.</param>
     /// <param name="a">The scalar.</param>
     public static Scalar operator *(double c, Scalar a) => Multiply(a, c, null, 0);
+
+    /// <summary>Recorded partials of a · b: ∂/∂a = b, ∂/∂b = a (a · c keeps its constant c).</summary>
+    internal static void MultiplyRecorded(in RecordedEntry e)
+    {
+        if (!e.Binary)
+        {
+            e.ConstantPartials();
+            return;
+        }
+
+        e.ToA(e.G * e.B);
+        e.ToB(e.G * e.A);
+    }
 
     // ---- a / b ------------------------------------------------------------------------------------------
 
@@ -238,6 +257,24 @@ public readonly partial struct Scalar : IEquatable<Scalar>
     /// <param name="a">The denominator.</param>
     public static Scalar operator /(double c, Scalar a) => Divide(c, a, null, 0);
 
+    /// <summary>Recorded partials of a / b: ∂/∂a = 1/b, ∂/∂b = −y/b; of c / a: −y/a; a / c keeps its constant 1/c.</summary>
+    internal static void DivideRecorded(in RecordedEntry e)
+    {
+        if (e.Binary)
+        {
+            e.ToA(e.G / e.B);
+            e.ToB(-(e.G * e.Y) / e.B);
+        }
+        else if (e.ConstantFirst)
+        {
+            e.ToA(-(e.G * e.Y) / e.A);
+        }
+        else
+        {
+            e.ConstantPartials();
+        }
+    }
+
     // ---- −a ---------------------------------------------------------------------------------------------
 
     /// <summary>−a, recording the caller's source line.</summary>
@@ -258,6 +295,9 @@ public readonly partial struct Scalar : IEquatable<Scalar>
     /// <summary>+a (no entry is recorded).</summary>
     /// <param name="a">The scalar.</param>
     public static Scalar operator +(Scalar a) => a;
+
+    /// <summary>Recorded partial of −a: the constant −1.</summary>
+    internal static void NegateRecorded(in RecordedEntry e) => e.ConstantPartials();
 
     // ---- identity -------------------------------------------------------------------------------------------
 

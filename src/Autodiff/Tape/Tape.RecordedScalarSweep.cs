@@ -7,8 +7,6 @@ namespace Autodiff;
 // so the gradient it returns is a Scalar that can be differentiated again — to any order.
 public sealed partial class Tape
 {
-    private const double InverseSqrtTwoPi = 0.3989422804014327; // 1/√(2π)
-
     /// <summary>
     /// ∂y/∂x as a recorded <see cref="Scalar"/> (PyTorch's <c>create_graph=True</c>): its value is the derivative,
     /// and it can be differentiated again with <see cref="Gradient(Scalar, Scalar)"/> or another recorded gradient.
@@ -72,8 +70,10 @@ public sealed partial class Tape
 
     /// <summary>
     /// The reverse sweep from <paramref name="output"/>, recorded: returns each slot's adjoint as a Scalar
-    /// (default where nothing reached it). Entries it appends lie above <paramref name="output"/>, so the walk over
-    /// the original entries is unaffected; the arrays are re-read each step because appending may grow them.
+    /// (default where nothing reached it). Each entry's rule is its op's recorded partial, which sits beside the op
+    /// (<c>Scalar.SinRecorded</c> beside <c>Scalar.Sin</c>, …). Entries it appends lie above
+    /// <paramref name="output"/>, so the walk over the original entries is unaffected; the arrays are re-read each
+    /// step because appending may grow them.
     /// </summary>
     private Scalar[] SweepRecorded(int output)
     {
@@ -88,117 +88,125 @@ public sealed partial class Tape
             }
 
             Entry e = _entries[i];
-            ScalarOp op = OpAt(i);
-            bool constantFirst = (_ops[i] & ConstantFirst) != 0;
-            Scalar a = At(e.A), b = At(e.B), self = At(i);
-            switch (op)
-            {
-                case ScalarOp.Variable or ScalarOp.Constant:
-                    break;
-                case ScalarOp.Multiply when e.B != Sink:
-                    Accumulate(adjoints, e.A, g * b);
-                    Accumulate(adjoints, e.B, g * a);
-                    break;
-                case ScalarOp.Divide when e.B != Sink:                 // y = a/b: ∂/∂a = 1/b, ∂/∂b = −y/b
-                    Accumulate(adjoints, e.A, g / b);
-                    Accumulate(adjoints, e.B, -(g * self) / b);
-                    break;
-                case ScalarOp.Divide when constantFirst:                // y = c/a: d/da = −y/a
-                    Accumulate(adjoints, e.A, -(g * self) / a);
-                    break;
-                case ScalarOp.Pow when e.B != Sink:
-                    Accumulate(adjoints, e.A, PowBaseDerivative(g, a, b));
-                    Accumulate(adjoints, e.B, PowExponentDerivative(g, a, b, self));
-                    break;
-                case ScalarOp.Pow when constantFirst:                   // y = cᵇ: d/db = y·ln c
-                    double c = _constants![i];
-                    if (!(c == 0.0 && b.Data >= 0.0))
-                    {
-                        Accumulate(adjoints, e.A, g * self * Math.Log(c));
-                    }
-
-                    break;
-                case ScalarOp.Pow:                                      // y = aᵖ: d/da = p·aᵖ⁻¹ (0 for p = 0)
-                    double p = _constants![i];
-                    if (p != 0.0)
-                    {
-                        Accumulate(adjoints, e.A, g * (p * Scalar.Pow(a, p - 1.0, file: null, line: 0)));
-                    }
-
-                    break;
-                case ScalarOp.Exp:
-                    Accumulate(adjoints, e.A, g * self);
-                    break;
-                case ScalarOp.Log:
-                    Accumulate(adjoints, e.A, g / a);
-                    break;
-                case ScalarOp.Sqrt:
-                    Accumulate(adjoints, e.A, g * 0.5 / self);
-                    break;
-                case ScalarOp.Sin:
-                    Accumulate(adjoints, e.A, g * Scalar.Cos(a, file: null, line: 0));
-                    break;
-                case ScalarOp.Cos:
-                    Accumulate(adjoints, e.A, -(g * Scalar.Sin(a, file: null, line: 0)));
-                    break;
-                case ScalarOp.Tan:
-                    Accumulate(adjoints, e.A, g * (1.0 + (self * self)));
-                    break;
-                case ScalarOp.Tanh:
-                    Accumulate(adjoints, e.A, g * (1.0 - (self * self)));
-                    break;
-                case ScalarOp.Sigmoid:
-                    Accumulate(adjoints, e.A, g * (self * (1.0 - self)));
-                    break;
-                case ScalarOp.Softplus:
-                    Accumulate(adjoints, e.A, g * Scalar.Sigmoid(a, file: null, line: 0));
-                    break;
-                case ScalarOp.NormalCdf:
-                    Accumulate(adjoints, e.A, g * NormalPdf(a));
-                    break;
-                case ScalarOp.Gelu:                                     // d/dx x·Φ(x) = Φ(x) + x·φ(x)
-                    Accumulate(adjoints, e.A, g * (Scalar.NormalCdf(a, file: null, line: 0) + (a * NormalPdf(a))));
-                    break;
-                default:
-                    // Add, Subtract, Negate, and the constant-operand forms of ·, /; ReLU, leaky ReLU, |x|, Max and
-                    // Min: the partials are constants (piecewise, for the last five), so they stay numbers.
-                    AccumulateScaled(adjoints, e.A, g, e.PartialA);
-                    AccumulateScaled(adjoints, e.B, g, e.PartialB);
-                    break;
-            }
+            var entry = new RecordedEntry(adjoints, g, e.A, At(e.A), e.PartialA, e.B, At(e.B), e.PartialB, At(i), (_ops[i] & ConstantFirst) != 0, _constants?[i] ?? 0.0);
+            RecordedRule(OpAt(i))(entry);
         }
 
         return adjoints;
     }
 
+    /// <summary>
+    /// The recorded partial of each op, written beside the op itself. A switch expression without a default arm:
+    /// an op added to <see cref="ScalarOp"/> without its rule is a compile error (CS8509).
+    /// </summary>
+#pragma warning disable CS8524 // values outside the enum cannot occur (OpAt masks the flag bits); CS8509 still catches a named op without a rule
+    private static RecordedPartial RecordedRule(ScalarOp op) => op switch
+    {
+        ScalarOp.None or ScalarOp.Variable or ScalarOp.Constant => NoPartials,
+        ScalarOp.Add => Scalar.AddRecorded,
+        ScalarOp.Subtract => Scalar.SubtractRecorded,
+        ScalarOp.Multiply => Scalar.MultiplyRecorded,
+        ScalarOp.Divide => Scalar.DivideRecorded,
+        ScalarOp.Negate => Scalar.NegateRecorded,
+        ScalarOp.Pow => Scalar.PowRecorded,
+        ScalarOp.Exp => Scalar.ExpRecorded,
+        ScalarOp.Log => Scalar.LogRecorded,
+        ScalarOp.Sqrt => Scalar.SqrtRecorded,
+        ScalarOp.Sin => Scalar.SinRecorded,
+        ScalarOp.Cos => Scalar.CosRecorded,
+        ScalarOp.Tan => Scalar.TanRecorded,
+        ScalarOp.Tanh => Scalar.TanhRecorded,
+        ScalarOp.Sigmoid => Scalar.SigmoidRecorded,
+        ScalarOp.Relu => Scalar.ReluRecorded,
+        ScalarOp.LeakyRelu => Scalar.LeakyReluRecorded,
+        ScalarOp.Abs => Scalar.AbsRecorded,
+        ScalarOp.Max => Scalar.MaxRecorded,
+        ScalarOp.Min => Scalar.MinRecorded,
+        ScalarOp.Softplus => Scalar.SoftplusRecorded,
+        ScalarOp.Gelu => Scalar.GeluRecorded,
+        ScalarOp.NormalCdf => Scalar.NormalCdfRecorded,
+    };
+#pragma warning restore CS8524
+
+    /// <summary>Leaves and the sink have no inputs to pass an adjoint to.</summary>
+    private static void NoPartials(in RecordedEntry entry)
+    {
+    }
+
     /// <summary>The handle of slot <paramref name="i"/> (the sink gives default, which no rule reads).</summary>
     private Scalar At(int i) => i == Sink ? default : new Scalar(this, i, _generation, _values[i]);
+}
 
-    private static void Accumulate(Scalar[] adjoints, int slot, Scalar contribution)
+/// <summary>An op's partials rebuilt with recorded ops, applied to one entry of a recorded sweep.</summary>
+internal delegate void RecordedPartial(in RecordedEntry entry);
+
+/// <summary>
+/// One entry as a recorded sweep sees it: the adjoint <see cref="G"/> of its result, its operands
+/// <see cref="A"/>/<see cref="B"/> and result <see cref="Y"/> as Scalars, and where the contributions to the
+/// operands' adjoints go. An op's recorded partial reads these and calls <see cref="ToA"/>/<see cref="ToB"/>.
+/// </summary>
+internal readonly ref struct RecordedEntry
+{
+    private readonly Scalar[] _adjoints;
+    private readonly int _slotA, _slotB;
+    private readonly double _partialA, _partialB;
+
+    public RecordedEntry(Scalar[] adjoints, Scalar g, int slotA, Scalar a, double partialA, int slotB, Scalar b, double partialB, Scalar y, bool constantFirst, double constant)
     {
-        Scalar sum = adjoints[slot];
-        adjoints[slot] = sum.Tape is null ? contribution : sum + contribution;
+        _adjoints = adjoints;
+        (G, _slotA, A, _partialA, _slotB, B, _partialB, Y, ConstantFirst, Constant) = (g, slotA, a, partialA, slotB, b, partialB, y, constantFirst, constant);
     }
 
-    /// <summary>Adds g·∂ for a constant partial ∂; a zero partial adds nothing (its derivative is 0 too).</summary>
-    private static void AccumulateScaled(Scalar[] adjoints, int slot, Scalar g, double partial)
+    /// <summary>∂L/∂y, recorded.</summary>
+    public Scalar G { get; }
+
+    /// <summary>The first operand (for c − a, c / a, cᵇ: the scalar one).</summary>
+    public Scalar A { get; }
+
+    /// <summary>The second operand; <c>default</c> when the op has one scalar operand.</summary>
+    public Scalar B { get; }
+
+    /// <summary>The result.</summary>
+    public Scalar Y { get; }
+
+    /// <summary>Whether both operands are scalars (a·b rather than a·c).</summary>
+    public bool Binary => _slotB != 0;
+
+    /// <summary>Set for the forms whose constant came first (c / a, cᵇ).</summary>
+    public bool ConstantFirst { get; }
+
+    /// <summary>The constant an op kept for its second derivative: p of aᵖ, c of cᵇ and c / a.</summary>
+    public double Constant { get; }
+
+    /// <summary>Adds a contribution to ∂L/∂a.</summary>
+    public void ToA(Scalar contribution) => Add(_slotA, contribution);
+
+    /// <summary>Adds a contribution to ∂L/∂b.</summary>
+    public void ToB(Scalar contribution) => Add(_slotB, contribution);
+
+    /// <summary>
+    /// For partials that are constants (+, −, the forms with a constant operand) or piecewise constant (ReLU, |x|,
+    /// Max, …; second derivative 0 away from the kink): g times the partial the plain sweep uses, kept a number.
+    /// </summary>
+    public void ConstantPartials()
     {
-        if (slot == Sink || partial == 0.0)
+        AddScaled(_slotA, _partialA);
+        AddScaled(_slotB, _partialB);
+    }
+
+    private void AddScaled(int slot, double partial)
+    {
+        if (slot == 0 || partial == 0.0)
         {
-            return;
+            return; // the sink, or a zero partial (its derivative is 0 too)
         }
 
-        Accumulate(adjoints, slot, partial == 1.0 ? g : partial == -1.0 ? -g : g * partial);
+        Add(slot, partial == 1.0 ? G : partial == -1.0 ? -G : G * partial);
     }
 
-    /// <summary>g·b·aᵇ⁻¹, with the plain rule's 0 at b = 0 kept only where aᵇ⁻¹ itself is not finite.</summary>
-    private static Scalar PowBaseDerivative(Scalar g, Scalar a, Scalar b)
-        => b.Data == 0.0 && a.Data == 0.0 ? g * 0.0 : g * (b * Scalar.Pow(a, b - 1.0, file: null, line: 0));
-
-    /// <summary>g·y·ln a, taken as 0 where a = 0 and b ≥ 0, as in the plain rule.</summary>
-    private static Scalar PowExponentDerivative(Scalar g, Scalar a, Scalar b, Scalar y)
-        => a.Data == 0.0 && b.Data >= 0.0 ? g * 0.0 : g * (y * Scalar.Log(a, file: null, line: 0));
-
-    /// <summary>φ(x) = e^(−x²/2)/√(2π), recorded.</summary>
-    private static Scalar NormalPdf(Scalar x) => Scalar.Exp(x * x * -0.5, file: null, line: 0) * InverseSqrtTwoPi;
+    private void Add(int slot, Scalar contribution)
+    {
+        Scalar sum = _adjoints[slot];
+        _adjoints[slot] = sum.Tape is null ? contribution : sum + contribution;
+    }
 }
