@@ -1,5 +1,3 @@
-using System.Numerics;
-
 namespace Autodiff;
 
 /// <summary>
@@ -73,46 +71,5 @@ public static partial class Autograd
                 s_noGrad.Value = _previous;
             }
         }
-    }
-
-    /// <summary>
-    /// Records <paramref name="output"/> as the result of <paramref name="op"/> when a tape is current, gradients
-    /// are enabled and some input requires grad; otherwise returns it untouched.
-    /// </summary>
-    internal static Tensor<T> Record<T>(string op, Tensor<T> output, BackwardRule<T> rule, string? file, int line, params ReadOnlySpan<Tensor<T>> inputs)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (s_paused || s_noGrad.Value || Tape.Current is not { } tape)
-        {
-            return output;
-        }
-
-        if (tape.DetectAnomalies)
-        {
-            tape.CheckTensorForward(op, output, file, line, inputs);
-        }
-
-        bool tracked = false;
-        foreach (Tensor<T> x in inputs)
-        {
-            if (x.GradRequired)
-            {
-                tape.ValidateInput(x, op, file, line);
-                tracked = true;
-            }
-        }
-
-        if (tracked)
-        {
-            tape.Record(new TensorNode<T>(op, inputs.ToArray(), output, rule, file, line));
-        }
-        else
-        {
-            // Nothing to differentiate: the result belongs to the caller, not to the tape's step, so the next reset
-            // must not recycle it (and a tape that is never reset must not hold on to it).
-            output.KeepLentArray();
-        }
-
-        return output;
     }
 }

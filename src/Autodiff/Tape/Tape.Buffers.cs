@@ -130,3 +130,28 @@ public sealed partial class Tape
         }
     }
 }
+
+public static partial class Tensor
+{
+    /// <summary>
+    /// A buffer for a result that the caller overwrites completely (skipping the zeroing matters for large tensors):
+    /// lent by the recording tape, or by the tape being swept, until its next reset; a new array otherwise.
+    /// </summary>
+    internal static T[] Uninitialized<T>(int length)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => Tape.Lender is { } lender ? lender.Buffers<T>().Rent(length) : GC.AllocateUninitializedArray<T>(length);
+
+    /// <summary>A zeroed buffer for a result, lent like <see cref="Uninitialized{T}"/>.</summary>
+    internal static T[] Zeroed<T>(int length)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (Tape.Lender is { } lender)
+        {
+            T[] array = lender.Buffers<T>().Rent(length);
+            Array.Clear(array);
+            return array;
+        }
+
+        return new T[length];
+    }
+}

@@ -1,5 +1,8 @@
 namespace Autodiff;
 
+// The scalar sweep: one tight loop over the entries' arrays from the output down, adj[a] += ∂y/∂a · adj[y] for each
+// entry's (at most two) inputs, the partials recorded beside each value in the forward pass. Used by Gradient and
+// Backward of a Scalar; a tape that also holds tensors goes through the mixed sweep instead.
 public sealed partial class Tape
 {
     /// <summary>∂y/∂x: the derivative of <paramref name="y"/> with respect to <paramref name="x"/>.</summary>

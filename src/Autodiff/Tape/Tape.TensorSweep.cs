@@ -2,42 +2,11 @@ using System.Numerics;
 
 namespace Autodiff;
 
+// The tensor sweep: from an output's node down to the first node, each node's rule runs once its output's adjoint
+// is complete (all its consumers came later on the tape), and hands the inputs their contributions. Where those go is
+// the sink's business: into .Grad (Backward), or to the caller only (Gradient).
 public sealed partial class Tape
 {
-    private readonly List<ITensorNode> _tensorNodes = [];
-
-    /// <summary>Number of tensor operations recorded since the tape was created or last reset.</summary>
-    public int TensorCount => _tensorNodes.Count;
-
-    internal int Generation => _generation;
-
-    /// <summary>Appends a tensor node; the output becomes tracked and remembers its node.</summary>
-    internal void Record<T>(TensorNode<T> node)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        ThrowIfDisposed(node.Name);
-        using (Claim(node.Name))
-        {
-            _tensorNodes.Add(node);
-            _tensorMarks.Add(_count);
-        }
-
-        node.Output.Node = node;
-        node.Output.NodeTape = this;
-        node.Output.NodeGeneration = _generation;
-    }
-
-    /// <summary>Throws unless a tracked input was recorded on this tape since its last reset.</summary>
-    internal void ValidateInput<T>(Tensor<T> x, string op, string? file, int line)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (x.Node is not null && (!ReferenceEquals(x.NodeTape, this) || x.NodeGeneration != _generation))
-        {
-            Shapes.Throw(op, $"an input of shape {Shapes.Format(x.Shape)} was made by '{x.Node.Name}' on another tape or before this tape was reset; " +
-                "Detach() it, or recompute it on the current tape.", file, line);
-        }
-    }
-
     /// <summary>
     /// Runs the backward sweep from <paramref name="output"/> seeded with <paramref name="seed"/>, handing
     /// gradients that reach leaves to <paramref name="sink"/>.

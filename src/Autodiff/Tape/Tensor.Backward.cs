@@ -2,6 +2,8 @@ using System.Numerics;
 
 namespace Autodiff;
 
+// Where a tensor sweep starts (Backward on a tensor) and the helpers every sweep shares: the seed, accumulation of
+// contributions, and the one place where a broadcast gradient is summed back to its input's shape.
 public sealed partial class Tensor<T>
 {
     /// <summary>
@@ -35,42 +37,6 @@ public sealed partial class Tensor<T>
 
 public static partial class Tensor
 {
-    /// <summary>
-    /// A buffer for a result that the caller overwrites completely (skipping the zeroing matters for large tensors):
-    /// lent by the recording tape, or by the tape being swept, until its next reset; a new array otherwise.
-    /// </summary>
-    internal static T[] Uninitialized<T>(int length)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        => Tape.Lender is { } lender ? lender.Buffers<T>().Rent(length) : GC.AllocateUninitializedArray<T>(length);
-
-    /// <summary>A zeroed buffer for a result, lent like <see cref="Uninitialized{T}"/>.</summary>
-    internal static T[] Zeroed<T>(int length)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (Tape.Lender is { } lender)
-        {
-            T[] array = lender.Buffers<T>().Rent(length);
-            Array.Clear(array);
-            return array;
-        }
-
-        return new T[length];
-    }
-
-    /// <summary>Zeros of the shape of <paramref name="x"/>.</summary>
-    /// <typeparam name="T">float or double.</typeparam>
-    /// <param name="x">The template.</param>
-    public static Tensor<T> ZerosLike<T>(Tensor<T> x)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        => Zeros<T>(x.Shape);
-
-    /// <summary>Ones of the shape of <paramref name="x"/>.</summary>
-    /// <typeparam name="T">float or double.</typeparam>
-    /// <param name="x">The template.</param>
-    public static Tensor<T> OnesLike<T>(Tensor<T> x)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        => Ones<T>(x.Shape);
-
     /// <summary>∂L/∂y to start a sweep with: the given seed (checked against y's shape), or 1 for a one-element y.</summary>
     internal static Tensor<T> SeedFor<T>(Tensor<T> y, Tensor<T>? seed, string op)
         where T : unmanaged, IFloatingPointIeee754<T>

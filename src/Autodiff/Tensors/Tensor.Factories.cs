@@ -157,4 +157,18 @@ public static partial class Tensor
 
         return Shapes.Size(shape);
     }
+
+    /// <summary>Zeros of the shape of <paramref name="x"/>.</summary>
+    /// <typeparam name="T">float or double.</typeparam>
+    /// <param name="x">The template.</param>
+    public static Tensor<T> ZerosLike<T>(Tensor<T> x)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => Zeros<T>(x.Shape);
+
+    /// <summary>Ones of the shape of <paramref name="x"/>.</summary>
+    /// <typeparam name="T">float or double.</typeparam>
+    /// <param name="x">The template.</param>
+    public static Tensor<T> OnesLike<T>(Tensor<T> x)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => Ones<T>(x.Shape);
 }
