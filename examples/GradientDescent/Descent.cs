@@ -46,6 +46,20 @@ public static class Descent
         return new Trajectory(eta, xs, ys, f);
     }
 
-    /// <summary>The loss plot's series: log₁₀(f(θₜ) − 2) for each step t.</summary>
-    public static double[] LogExcess(Trajectory run) => run.F.Select(l => Math.Log10(Math.Max(l - 2, 1e-300))).ToArray();
+    /// <summary>
+    /// f − 2 = 1.5x² + y², computed as such: f(θ) − 2 in double would cancel, and is exactly 0 once f rounds to 2.
+    /// </summary>
+    public static double Excess(double x, double y) => (1.5 * x * x) + (y * y);
+
+    /// <summary>
+    /// 2⁻⁵² ≈ 2.2e-16: below this excess, f = 2 + excess rounds to exactly 2 in double (half the spacing 2⁻⁵¹ of the
+    /// doubles in [2, 4)), so f itself says nothing more about how close θ is to the minimum.
+    /// </summary>
+    public static readonly double FEqualsTwoBelow = Math.ScaleB(1.0, -52);
+
+    /// <summary>
+    /// The loss plot's series: log₁₀ of the excess 1.5xₜ² + yₜ² for each step t, computed from θₜ without the
+    /// cancellation of f − 2, so it keeps falling geometrically below the point where f rounds to 2.
+    /// </summary>
+    public static double[] LogExcess(Trajectory run) => [.. run.Xs.Zip(run.Ys, (x, y) => Math.Log10(Excess(x, y)))];
 }
