@@ -158,6 +158,7 @@ for (int panel = 0; panel < 2; panel++)
         label.Alignment = Alignment.UpperLeft;
         label.LabelFontSize = 12;
         label.OffsetY = 2;
+        lo = Math.Min(lo, floor - 2);   // the line and its label stay in view in a short (--quick) run
         plot.Title($"f(θₜ) − 2 = 1.5xₜ² + yₜ², computed without cancellation ({steps} steps)", size: 14);
     }
     else
