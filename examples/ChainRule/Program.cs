@@ -9,8 +9,12 @@
 // Every comparison is a check; the program ends with "N checks passed, M failed" and exits with 1 if any failed.
 // Numbers are formatted with FormattableString.Invariant (CultureInfo.InvariantCulture) whatever the locale.
 
+using System.Diagnostics;
 using Autodiff;
+using Autodiff.Examples;
 using static System.FormattableString;
+
+var clock = Stopwatch.StartNew();
 
 bool quick = false;
 foreach (string arg in args)
@@ -192,6 +196,7 @@ Text("""
 // =====================================================================================================
 Console.WriteLine();
 Console.WriteLine(Invariant($"{passed} checks passed, {failed} failed"));
+Console.WriteLine(Notebook.TotalLine(clock.Elapsed));
 return failed == 0 ? 0 : 1;
 
 // ---- helpers ------------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ using Autodiff.NN.Optim;
 using Autodiff.NN.Serialization;
 
 var nb = new Notebook(args, "Digit recognition with Autodiff (note 003)");
-var clock = Stopwatch.StartNew();
 
 Notebook.Section("1. The data");
 Dataset all = Autodiff.NN.Data.Digits.Load(Path.Combine(AppContext.BaseDirectory, "digits.csv.gz"));
@@ -153,6 +152,4 @@ double reloadedAccuracy = Metrics.Accuracy(Predict(reloaded, test), test.Labels)
 Console.WriteLine($"  saved {new FileInfo(weights).Length:N0} bytes to {weights}; reloaded model's test accuracy {reloadedAccuracy:P2}");
 nb.Check("the reloaded model predicts exactly as the trained one", reloadedAccuracy == accuracy && Predict(reloaded, test).SequenceEqual(predictedDigits));
 
-Console.WriteLine();
-Console.WriteLine($"Total time {clock.Elapsed.TotalSeconds:F1} s");
 return nb.Finish();

@@ -9,7 +9,6 @@ using Autodiff.NN.Optim;
 using Autodiff.NN.Serialization;
 
 var nb = new Notebook(args, "Fashion-MNIST with a 784-256-128-10 MLP");
-var clock = Stopwatch.StartNew();
 
 Notebook.Section("1. The data");
 Dataset train, test;
@@ -105,6 +104,4 @@ double reloadedAccuracy = Metrics.Accuracy(reloadedPredictions, test.Labels);
 Console.WriteLine($"  {new FileInfo(weights).Length:N0} bytes in {weights}; reloaded test accuracy {reloadedAccuracy:P2}");
 nb.Check("the reloaded weights give the same predictions", reloadedPredictions.SequenceEqual(predicted));
 
-Console.WriteLine();
-Console.WriteLine($"Total time {clock.Elapsed.TotalSeconds:F1} s");
 return nb.Finish();

@@ -10,7 +10,6 @@ using Autodiff.NN.Optim;
 using Autodiff.NN.Serialization;
 
 var nb = new Notebook(args, "Fashion-MNIST with a two-block CNN (conv, batch norm, ReLU, max pool ×2, then 3136-128-10)");
-var clock = Stopwatch.StartNew();
 
 Notebook.Section("1. The data");
 Dataset train, test;
@@ -125,6 +124,4 @@ Console.WriteLine($"  {state.Count} tensors ({string.Join(", ", state.Keys.Where
 Console.WriteLine($"  reloaded test accuracy {Metrics.Accuracy(reloadedPredictions, test.Labels):P2}");
 nb.Check("the reloaded weights give the same predictions", reloadedPredictions.SequenceEqual(predicted));
 
-Console.WriteLine();
-Console.WriteLine($"Total time {clock.Elapsed.TotalSeconds:F1} s");
 return nb.Finish();

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace Autodiff.Examples;
 
@@ -8,6 +10,7 @@ namespace Autodiff.Examples;
 /// </summary>
 public sealed class Notebook
 {
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
     private int _passed;
     private int _failed;
 
@@ -59,11 +62,46 @@ public sealed class Notebook
         return ok;
     }
 
-    /// <summary>Prints the tally; the exit code for Main.</summary>
+    /// <summary>Prints the tally, then the total time and the CPU (<see cref="TotalLine"/>); the exit code for Main.</summary>
     public int Finish()
     {
         Console.WriteLine();
         Console.WriteLine($"{_passed} checks passed, {_failed} failed");
+        Console.WriteLine(TotalLine(_clock.Elapsed));
         return _failed == 0 ? 0 : 1;
+    }
+
+    /// <summary>
+    /// The last line of every example, so that runs can be compared: "total 12.34 s on AMD EPYC (2 hardware threads)".
+    /// </summary>
+    public static string TotalLine(TimeSpan elapsed) =>
+        string.Create(CultureInfo.InvariantCulture, $"total {elapsed.TotalSeconds:F2} s on {CpuName()} ({Environment.ProcessorCount} hardware threads)");
+
+    /// <summary>The CPU model from /proc/cpuinfo on Linux; elsewhere (or without a "model name") the process architecture.</summary>
+    public static string CpuName()
+    {
+        try
+        {
+            if (OperatingSystem.IsLinux() && File.Exists("/proc/cpuinfo"))
+            {
+                foreach (string line in File.ReadLines("/proc/cpuinfo"))
+                {
+                    if (line.StartsWith("model name", StringComparison.Ordinal) && line.IndexOf(':', StringComparison.Ordinal) is int colon and >= 0)
+                    {
+                        string name = line[(colon + 1)..].Trim();
+                        if (name.Length > 0)
+                        {
+                            return name;
+                        }
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // unreadable: fall back to the architecture
+        }
+
+        return $"a {RuntimeInformation.ProcessArchitecture} CPU";
     }
 }
