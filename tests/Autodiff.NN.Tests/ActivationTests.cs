@@ -1,6 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
 using static Autodiff.NN.Tests.TestSupport;
+using static Autodiff.Testing.Generators;
 
 namespace Autodiff.NN.Tests;
 
@@ -16,8 +17,8 @@ public sealed class ActivationTests
         public override string ToString() => Name;
     }
 
-    private static readonly Gen<Tensor<double>> s_smooth = TensorOf(Shape(), Uniform(-3, 3));
-    private static readonly Gen<Tensor<double>> s_awayFromZero = TensorOf(Shape(), AwayFromZero(0.05, 3));
+    private static readonly Gen<Tensor<double>> s_smooth = TensorOf(PlainShape(), Uniform(-3, 3));
+    private static readonly Gen<Tensor<double>> s_awayFromZero = TensorOf(PlainShape(), AwayFromZero(0.05, 3));
 
     public static IEnumerable<Row> Rows =>
     [

@@ -2,6 +2,7 @@ using Autodiff.NN.Optim;
 using Autodiff.NN.Serialization;
 using FsCheck.Fluent;
 using static Autodiff.NN.Tests.TestSupport;
+using static Autodiff.Testing.Generators;
 
 namespace Autodiff.NN.Tests;
 

@@ -1,4 +1,5 @@
 using static Autodiff.NN.Tests.TestSupport;
+using static Autodiff.Testing.Generators;
 
 namespace Autodiff.NN.Tests;
 
@@ -78,5 +79,5 @@ public sealed class DropoutTests
 
     [Test]
     public void Functional_form_gradient_matches_finite_differences()
-        => AssertGradientsForAll(TensorOf(Shape(), Uniform(-2, 2)), x => [x], _ => t => Functional.Dropout(t[0], 0.3, seed: 11));
+        => AssertGradientsForAll(TensorOf(PlainShape(), Uniform(-2, 2)), x => [x], _ => t => Functional.Dropout(t[0], 0.3, seed: 11));
 }

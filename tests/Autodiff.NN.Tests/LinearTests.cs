@@ -1,6 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
 using static Autodiff.NN.Tests.TestSupport;
+using static Autodiff.Testing.Generators;
 
 namespace Autodiff.NN.Tests;
 

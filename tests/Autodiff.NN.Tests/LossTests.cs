@@ -1,6 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
 using static Autodiff.NN.Tests.TestSupport;
+using static Autodiff.Testing.Generators;
 
 namespace Autodiff.NN.Tests;
 
@@ -23,7 +24,7 @@ public sealed class LossTests
 
     /// <summary>Two tensors of one random shape: values and something in [lo, hi] (targets, probabilities).</summary>
     private static Gen<(Tensor<double> X, Tensor<double> Y)> Pair(Gen<double> x, Gen<double> y)
-        => from shape in Shape()
+        => from shape in PlainShape()
            from a in TensorOf(shape, x)
            from b in TensorOf(shape, y)
            select (a, b);

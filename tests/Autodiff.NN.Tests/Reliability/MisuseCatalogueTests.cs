@@ -5,6 +5,7 @@ using Autodiff.NN.Data;
 using Autodiff.NN.Optim;
 using Autodiff.NN.Serialization;
 using Autodiff.NN.Tests.Data;
+using Autodiff.Testing;
 
 namespace Autodiff.NN.Tests.Reliability;
 
@@ -234,29 +235,9 @@ public sealed class MisuseCatalogueTests
     public void Misuse_raises_the_specific_exception_with_a_message_that_says_what_and_how(Misuse misuse)
     {
         using var dir = new TempDirectory();
-        Exception? thrown = null;
-        try
-        {
-            misuse.Act(dir);
-        }
-        catch (Exception ex)
-        {
-            thrown = ex;
-        }
-
-        Assert.That(thrown, Is.Not.Null, $"{misuse.Name}: nothing was thrown");
-        Assert.That(thrown, Is.TypeOf(misuse.Expected), $"{misuse.Name}: {thrown}");
-        foreach (string part in misuse.Says)
-        {
-            Assert.That(thrown!.Message, Does.Contain(part), misuse.Name);
-        }
+        MisuseCatalogue.AssertRaises(misuse.Name, () => misuse.Act(dir), misuse.Expected, misuse.Says);
     }
 
     [Test]
-    public void The_catalogue_has_distinct_cases()
-    {
-        var names = Cases().Select(c => c.Name).ToList();
-        Assert.That(names, Is.Unique);
-        Assert.That(names, Has.Count.GreaterThanOrEqualTo(50));
-    }
+    public void The_catalogue_has_distinct_cases() => MisuseCatalogue.AssertDistinct(Cases().Select(c => c.Name), atLeast: 50);
 }

@@ -1,3 +1,5 @@
+using Autodiff.Testing;
+
 namespace Autodiff.Tests.Reliability;
 
 /// <summary>
@@ -292,30 +294,8 @@ public sealed class MisuseCatalogueTests
 
     [TestCaseSource(nameof(Cases))]
     public void Misuse_raises_the_specific_exception_with_a_message_that_says_what_and_how(Misuse misuse)
-    {
-        Exception? thrown = null;
-        try
-        {
-            misuse.Act();
-        }
-        catch (Exception ex)
-        {
-            thrown = ex;
-        }
-
-        Assert.That(thrown, Is.Not.Null, $"{misuse.Name}: nothing was thrown");
-        Assert.That(thrown, Is.TypeOf(misuse.Expected), $"{misuse.Name}: {thrown}");
-        foreach (string part in misuse.Says)
-        {
-            Assert.That(thrown!.Message, Does.Contain(part), misuse.Name);
-        }
-    }
+        => MisuseCatalogue.AssertRaises(misuse.Name, misuse.Act, misuse.Expected, misuse.Says);
 
     [Test]
-    public void The_catalogue_has_distinct_cases()
-    {
-        var names = Cases().Select(c => c.Name).ToList();
-        Assert.That(names, Is.Unique);
-        Assert.That(names, Has.Count.GreaterThanOrEqualTo(50));
-    }
+    public void The_catalogue_has_distinct_cases() => MisuseCatalogue.AssertDistinct(Cases().Select(c => c.Name), atLeast: 50);
 }

@@ -1,5 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
+using static Autodiff.Testing.Generators;
 
 namespace Autodiff.Tests.Scalars;
 
@@ -17,14 +18,6 @@ public sealed record ScalarOpCase(string Name, ScalarOp Op, Func<Scalar[], Scala
 
 public static class ScalarOpTable
 {
-    /// <summary>Uniform doubles in [lo, hi] with 2³⁰ steps: finer than any tolerance the tests use.</summary>
-    public static Gen<double> Uniform(double lo, double hi)
-        => Gen.Choose(0, 1 << 30).Select(k => lo + ((hi - lo) * k / (1 << 30)));
-
-    /// <summary>Doubles with lo ≤ |x| ≤ hi, either sign: away from a kink or pole at 0.</summary>
-    public static Gen<double> AwayFromZero(double lo, double hi)
-        => Gen.Zip(Uniform(lo, hi), Gen.Elements(-1.0, 1.0), (m, s) => m * s);
-
     private static Gen<double[]> One(Gen<double> g) => g.Select(x => new[] { x });
 
     private static Gen<double[]> Two(Gen<double> a, Gen<double> b) => Gen.Zip(a, b, (x, y) => new[] { x, y });

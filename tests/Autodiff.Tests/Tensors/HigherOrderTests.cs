@@ -1,6 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
-using static Autodiff.Tests.Tensors.Generators;
+using static Autodiff.Testing.Generators;
 
 namespace Autodiff.Tests.Tensors;
 
