@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Numerics;
 
 namespace Autodiff.NN;
@@ -23,16 +22,13 @@ public static partial class Functional
         };
 
     /// <summary>A shape as "[2, 3]".</summary>
-    internal static string Format(ReadOnlySpan<int> shape)
-    {
-        var parts = new string[shape.Length];
-        for (int i = 0; i < shape.Length; i++)
-        {
-            parts[i] = shape[i].ToString(CultureInfo.InvariantCulture);
-        }
+    internal static string Format(ReadOnlySpan<int> shape) => Tensor.FormatShape(shape);
 
-        return "[" + string.Join(", ", parts) + "]";
-    }
+    /// <summary>
+    /// The error for an input that does not fit: "{op} in Linear (Sequential[2], 128→10) called at Model.cs:42: {detail}"
+    /// when it happens inside a layer call, "{op}: {detail}" otherwise.
+    /// </summary>
+    internal static ArgumentException ShapeError(string op, string detail, string parameter) => new($"{op}{Autograd.CurrentScope}: {detail}", parameter);
 
     /// <summary>Throws unless the two tensors have the same shape (losses compare element by element, without broadcasting).</summary>
     internal static void CheckSameShape<T>(Tensor<T> input, Tensor<T> target, string op)
@@ -43,7 +39,7 @@ public static partial class Functional
         if (!input.Shape.SequenceEqual(target.Shape))
         {
             // Broadcasting a target against the input is almost always a bug (e.g. [N] against [N, 1] gives [N, N]).
-            throw new ArgumentException($"{op}: input of shape {Format(input.Shape)} and target of shape {Format(target.Shape)} must have the same shape.", nameof(target));
+            throw ShapeError(op, $"input of shape {Format(input.Shape)} and target of shape {Format(target.Shape)} must have the same shape.", nameof(target));
         }
     }
 

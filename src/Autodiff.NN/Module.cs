@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Autodiff.NN;
@@ -259,6 +260,78 @@ public abstract class Module
         return new LoadStateDictResult(missing, unexpected);
     }
 
+    /// <summary>A short description of the layer for provenance ("128→10"), or null; shown after its path.</summary>
+    internal virtual string? Summary => null;
+
+    // ---- provenance ------------------------------------------------------------------------------------------
+    // Every module call opens a named scope of the engine (Autograd.Scope), so that an op recorded inside says which
+    // layer it belongs to and where that layer was called: "Linear (Sequential[2], 128→10) called at Model.cs:42".
+    // The path is built from the module that is running on this thread (its parent) and the child's name in it; the
+    // strings are made once per (module, parent path) and reused, so a training step allocates none.
+
+    [ThreadStatic]
+    private static Module? s_running;
+
+    [ThreadStatic]
+    private static string? s_runningPath;
+
+    private string? _parentPath;
+    private Module? _parent;
+    private string? _path;
+    private string? _scopeName;
+
+    /// <summary>Opens this module's scope for a call from <paramref name="file"/>:<paramref name="line"/> (null for a call made by a container).</summary>
+    internal CallScope EnterCall(string? file, int line)
+    {
+        Module? parent = s_running;
+        string? parentPath = s_runningPath;
+        if (_scopeName is null || !ReferenceEquals(parent, _parent) || !ReferenceEquals(parentPath, _parentPath))
+        {
+            _parent = parent;
+            _parentPath = parentPath;
+            _path = parent is null ? GetType().Name : $"{parentPath}[{parent.ChildName(this)}]";
+            string? summary = Summary;
+            string inner = parent is null ? summary ?? "" : summary is null ? _path : $"{_path}, {summary}";
+            _scopeName = inner.Length == 0 ? GetType().Name : $"{GetType().Name} ({inner})";
+        }
+
+        var scope = new CallScope(Autograd.Scope(_scopeName, file, line), parent, parentPath, active: true);
+        s_running = this;
+        s_runningPath = _path;
+        return scope;
+    }
+
+    /// <summary>Whether this module's scope is the innermost one running on this thread.</summary>
+    internal bool IsRunning => ReferenceEquals(s_running, this);
+
+    /// <summary>The local name of <paramref name="child"/> among this module's children ("?" if it is not one).</summary>
+    private string ChildName(Module child)
+    {
+        foreach ((string name, Module module) in ChildModules())
+        {
+            if (ReferenceEquals(module, child))
+            {
+                return name;
+            }
+        }
+
+        return "?";
+    }
+
+    /// <summary>Restores the running module and closes the engine scope when disposed; <c>default</c> does nothing.</summary>
+    internal readonly struct CallScope(Autograd.NameScope scope, Module? parent, string? parentPath, bool active) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (active)
+            {
+                s_running = parent;
+                s_runningPath = parentPath;
+                scope.Dispose();
+            }
+        }
+    }
+
     private static string Join(string prefix, string name) => prefix.Length == 0 ? name : prefix + "." + name;
 
     private static string CheckName(string name, Module owner, string what)
@@ -278,6 +351,28 @@ public abstract class Module
 public abstract class Module<TIn, TOut> : Module
 {
     /// <summary>Computes the module's output; recorded on the current tape when parameters or input require grad.</summary>
+    /// <remarks>Override this; call <see cref="Call"/> (as PyTorch's <c>module(x)</c> calls <c>forward</c>).</remarks>
     /// <param name="input">The input.</param>
     public abstract TOut Forward(TIn input);
+
+    /// <summary>
+    /// Runs <see cref="Forward"/> inside a named scope, so that every op it records names this layer and your line:
+    /// a shape error, an anomaly report or <c>tape.ToString()</c> says "in Linear (Sequential[2], 128→10) called at
+    /// Model.cs:42". Calling <see cref="Forward"/> directly computes the same; errors then find your line on the stack.
+    /// </summary>
+    /// <param name="input">The input.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public TOut Call(TIn input, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        using CallScope scope = EnterCall(file, line);
+        return Forward(input);
+    }
+
+    /// <summary>The call a container makes for a child: scoped, with no call site of its own (the user's is outside).</summary>
+    internal TOut CallAsChild(TIn input)
+    {
+        using CallScope scope = EnterCall(null, 0);
+        return Forward(input);
+    }
 }

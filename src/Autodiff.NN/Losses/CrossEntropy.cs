@@ -46,7 +46,7 @@ public static partial class Functional
         CheckSameShape(logits, targetProbabilities, nameof(CrossEntropy));
         if (logits.Rank != 2 || logits.Shape[0] == 0 || logits.Shape[1] == 0)
         {
-            throw new ArgumentException($"{nameof(CrossEntropy)}: logits must have shape [N, C] with N, C ≥ 1, got {Format(logits.Shape)}.", nameof(logits));
+            throw Functional.ShapeError(nameof(CrossEntropy), $"logits must have shape [N, C] with N, C ≥ 1, got {Format(logits.Shape)}.", nameof(logits));
         }
 
         CheckProbabilities(targetProbabilities, nameof(CrossEntropy), "target probabilities", nameof(targetProbabilities));

@@ -37,13 +37,13 @@ public static partial class Functional
         ArgumentNullException.ThrowIfNull(scores);
         if (scores.Rank != 2 || scores.Shape[0] == 0 || scores.Shape[1] == 0)
         {
-            throw new ArgumentException($"{op}: {what} must have shape [N, C] with N, C ≥ 1 (a batch of class scores), got {Format(scores.Shape)}.", nameof(scores));
+            throw Functional.ShapeError(op, $"{what} must have shape [N, C] with N, C ≥ 1 (a batch of class scores), got {Format(scores.Shape)}.", nameof(scores));
         }
 
         int n = scores.Shape[0], c = scores.Shape[1];
         if (targets.Length != n)
         {
-            throw new ArgumentException($"{op}: {targets.Length} targets for {what} of shape {Format(scores.Shape)}; need one class index per row ({n}).", nameof(targets));
+            throw Functional.ShapeError(op, $"{targets.Length} targets for {what} of shape {Format(scores.Shape)}; need one class index per row ({n}).", nameof(targets));
         }
 
         for (int i = 0; i < n; i++)

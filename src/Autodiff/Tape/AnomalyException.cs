@@ -25,8 +25,15 @@ public sealed class AnomalyException : ArithmeticException
     /// <param name="line">The line in that file.</param>
     /// <param name="detail">What was found, e.g. "NaN at element 3 of the result".</param>
     public AnomalyException(AnomalyPhase phase, string op, string inputs, string? file, int line, string detail)
-        : base(Compose(phase, op, inputs, file, line, detail))
+        : this(phase, op, inputs, file, line, detail, scope: null)
     {
+    }
+
+    /// <summary>Creates the exception for an op recorded inside a named scope (<see cref="Autograd.Scope"/>).</summary>
+    internal AnomalyException(AnomalyPhase phase, string op, string inputs, string? file, int line, string detail, string? scope)
+        : base(Compose(phase, op, inputs, file, line, detail, scope))
+    {
+        Scope = scope;
         Phase = phase;
         Op = op;
         Inputs = inputs;
@@ -49,11 +56,18 @@ public sealed class AnomalyException : ArithmeticException
     /// <summary>The line in <see cref="File"/>.</summary>
     public int Line { get; }
 
-    private static string Compose(AnomalyPhase phase, string op, string inputs, string? file, int line, string detail)
+    /// <summary>
+    /// The named scope the op was recorded in and the call site that opened it (" in Linear (Sequential[2], 128→10)
+    /// called at Model.cs:42"), or null outside every scope.
+    /// </summary>
+    public string? Scope { get; }
+
+    private static string Compose(AnomalyPhase phase, string op, string inputs, string? file, int line, string detail, string? scope)
     {
         string where = file is null
             ? " (recorded by an operator, which carries no source line: use the named form, e.g. Scalar.Multiply, to get one)"
             : $" at {Path.GetFileName(file)}:{line}";
+        where += scope;
         string pass = phase == AnomalyPhase.Forward ? "forward" : "backward";
         return $"Anomaly in the {pass} pass: '{op}'{where} with inputs ({inputs}) produced {detail}. " +
             (phase == AnomalyPhase.Forward

@@ -100,7 +100,7 @@ public sealed partial class Tape
         if (IndexOfNonFinite(output.Span) is int k and >= 0)
         {
             throw new AnomalyException(AnomalyPhase.Forward, op, FormatShapes(inputs), file, line,
-                $"{DescribeElement(output.Span[k])} at element {k} of its result of shape {Shapes.Format(output.Shape)}");
+                $"{DescribeElement(output.Span[k])} at element {k} of its result of shape {Shapes.Format(output.Shape)}", ScopeText(Provenance.ForError()));
         }
     }
 
@@ -113,10 +113,12 @@ public sealed partial class Tape
             if (grads[i] is { } g && IndexOfNonFinite(g.Span) is int k and >= 0)
             {
                 throw new AnomalyException(AnomalyPhase.Backward, node.Name, FormatShapes(node.Inputs), node.File, node.Line,
-                    $"{DescribeElement(g.Span[k])} at element {k} of the gradient for input {i} (shape {Shapes.Format(g.Shape)})");
+                    $"{DescribeElement(g.Span[k])} at element {k} of the gradient for input {i} (shape {Shapes.Format(g.Shape)})", ScopeText(node.Provenance));
             }
         }
     }
+
+    private static string? ScopeText(Provenance p) => p.Scope is null ? null : p.ToString();
 
     private static int IndexOfNonFinite<T>(ReadOnlySpan<T> values)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -62,6 +62,9 @@ internal sealed class TensorNode<T>(string name, Tensor<T>[] inputs, Tensor<T> o
     // sum means one of them was handed out for writing since (see Tensor.Version). One number, no allocation.
     private readonly long _versions = SumVersions(inputs, output);
 
+    /// <summary>The layer (or other named scope) the op was recorded in, and the call site that opened it.</summary>
+    public Provenance Provenance { get; } = Provenance.Current;
+
     public string Name => name;
 
     public Tensor<T>[] Inputs => inputs;
@@ -78,7 +81,7 @@ internal sealed class TensorNode<T>(string name, Tensor<T>[] inputs, Tensor<T> o
     public string Describe()
     {
         string ins = string.Join(", ", inputs.Select(x => Shapes.Format(x.Shape)));
-        return $"{name,-12} ({ins}) -> {Shapes.Format(output.Shape)} {Tensor<T>.DType}{Shapes.Where(file, line)}";
+        return $"{name,-12} ({ins}) -> {Shapes.Format(output.Shape)} {Tensor<T>.DType}{Shapes.Where(file, line)}{Provenance}";
     }
 
     /// <summary>Adds a contribution to ∂L/∂output. The first one is kept by reference; later ones add into an owned copy.</summary>
@@ -157,7 +160,7 @@ internal sealed class TensorNode<T>(string name, Tensor<T>[] inputs, Tensor<T> o
     }
 
     private void ThrowModifiedInPlace() => throw new InvalidOperationException(
-        $"Backward: '{name}'{Shapes.Where(file, line)} (inputs {string.Join(", ", inputs.Select(x => Shapes.Format(x.Shape)))}) needs the values it " +
+        $"Backward: '{name}'{Shapes.Where(file, line)}{Provenance} (inputs {string.Join(", ", inputs.Select(x => Shapes.Format(x.Shape)))}) needs the values it " +
         "was recorded with, but one of its inputs or its result has been changed in place (MutableSpan()) since. Change tensors only " +
         "between a backward pass and the next forward pass (as optimisers do), or Clone() the tensor before writing into it.");
 

@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Globalization;
 
 namespace Autodiff;
 
@@ -64,17 +63,17 @@ internal static class Shapes
         return offset;
     }
 
-    public static string Format(ReadOnlySpan<int> shape)
-    {
-        return "[" + string.Join(", ", shape.ToArray().Select(d => d.ToString(CultureInfo.InvariantCulture))) + "]";
-    }
+    public static string Format(ReadOnlySpan<int> shape) => Tensor.FormatShape(shape);
 
     public static string Where(string? file, int line) => file is null ? "" : $" at {Path.GetFileName(file)}:{line}";
 
-    /// <summary>A shape error that names the operation, what is wrong, and where the operation was called.</summary>
+    /// <summary>
+    /// A shape error that names the operation, what is wrong, and where the operation was called — with the layer it
+    /// was called in and the user's line that called the layer, when it ran inside a named scope.
+    /// </summary>
     [DoesNotReturn]
     public static void Throw(string op, string message, string? file, int line)
-        => throw new ArgumentException($"{op}{Where(file, line)}: {message}");
+        => throw new ArgumentException($"{op}{Where(file, line)}{Provenance.ForError()}: {message}");
 
     /// <summary>The NumPy broadcast of two shapes: align right, each pair equal or one of them 1.</summary>
     public static int[] Broadcast(ReadOnlySpan<int> a, ReadOnlySpan<int> b, string op, string? file, int line)

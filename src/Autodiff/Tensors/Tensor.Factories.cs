@@ -171,4 +171,17 @@ public static partial class Tensor
     public static Tensor<T> OnesLike<T>(Tensor<T> x)
         where T : unmanaged, IFloatingPointIeee754<T>
         => Ones<T>(x.Shape);
+
+    /// <summary>A shape as every message of the engine and of Autodiff.NN writes it: "[64, 784]" ("[]" for a scalar).</summary>
+    /// <param name="shape">The extents.</param>
+    public static string FormatShape(ReadOnlySpan<int> shape)
+    {
+        var text = new System.Text.StringBuilder("[");
+        for (int d = 0; d < shape.Length; d++)
+        {
+            text.Append(d == 0 ? "" : ", ").Append(shape[d].ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return text.Append(']').ToString();
+    }
 }

@@ -46,10 +46,13 @@ public sealed class Sequential : Module<Tensor<float>, Tensor<float>>
     /// <param name="input">The input of the first module.</param>
     public override Tensor<float> Forward(Tensor<float> input)
     {
+        // Each child runs in a scope named by its place here (Sequential[2]); when Forward was called directly rather
+        // than through Call, this container opens its own scope first so that the children's paths start from it.
+        using CallScope self = IsRunning ? default : EnterCall(null, 0);
         Tensor<float> x = input;
         foreach (Module<Tensor<float>, Tensor<float>> module in _modules)
         {
-            x = module.Forward(x);
+            x = module.CallAsChild(x);
         }
 
         return x;

@@ -87,6 +87,8 @@ public sealed class Conv2d : Module<Tensor<float>, Tensor<float>>
     /// <param name="input">The input.</param>
     public override Tensor<float> Forward(Tensor<float> input) => Functional.Conv2d(input, Weight, Bias, Stride, Padding, Dilation);
 
+    internal override string Summary => string.Create(CultureInfo.InvariantCulture, $"{InChannels}→{OutChannels}, {KernelSize}×{KernelSize}");
+
     /// <inheritdoc/>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"Conv2d(in: {InChannels}, out: {OutChannels}, kernel: {KernelSize}, stride: {Stride}, padding: {Padding}, dilation: {Dilation}, bias: {Bias is not null})");

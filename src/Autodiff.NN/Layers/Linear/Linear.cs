@@ -69,6 +69,8 @@ public sealed class Linear : Module<Tensor<float>, Tensor<float>>
 
     /// <inheritdoc/>
     public override string ToString() => $"Linear(in: {InFeatures}, out: {OutFeatures}, bias: {Bias is not null})";
+
+    internal override string Summary => $"{InFeatures}→{OutFeatures}";
 }
 
 public static partial class Functional
@@ -89,18 +91,18 @@ public static partial class Functional
         ArgumentNullException.ThrowIfNull(weight);
         if (weight.Rank != 2)
         {
-            throw new ArgumentException($"Linear: the weight must have shape [out, in], got {Format(weight.Shape)}.", nameof(weight));
+            throw Functional.ShapeError("Linear", $"the weight must have shape [out, in], got {Format(weight.Shape)}.", nameof(weight));
         }
 
         int inFeatures = weight.Shape[1], outFeatures = weight.Shape[0];
         if (input.Rank == 0 || input.Shape[^1] != inFeatures)
         {
-            throw new ArgumentException($"Linear: input of shape {Format(input.Shape)} does not fit weight of shape {Format(weight.Shape)} (the input's last axis must be {inFeatures}).", nameof(input));
+            throw Functional.ShapeError("Linear", $"input of shape {Format(input.Shape)} does not fit weight of shape {Format(weight.Shape)} (the input's last axis must be {inFeatures}).", nameof(input));
         }
 
         if (bias is not null && (bias.Rank != 1 || bias.Shape[0] != outFeatures))
         {
-            throw new ArgumentException($"Linear: bias of shape {Format(bias.Shape)} does not fit weight of shape {Format(weight.Shape)} (needs [{outFeatures}]).", nameof(bias));
+            throw Functional.ShapeError("Linear", $"bias of shape {Format(bias.Shape)} does not fit weight of shape {Format(weight.Shape)} (needs [{outFeatures}]).", nameof(bias));
         }
 
         // One engine op (x·Wᵀ + b, W read transposed in place by GEMM); batch axes are folded into one and unfolded after.

@@ -78,7 +78,7 @@ public abstract class BatchNorm : Module<Tensor<float>, Tensor<float>>
         CheckRank(input);
         if (input.Shape[1] != NumFeatures)
         {
-            throw new ArgumentException($"{GetType().Name}: input of shape {Functional.Format(input.Shape)} has {input.Shape[1]} channels, the layer {NumFeatures}.", nameof(input));
+            throw Functional.ShapeError(GetType().Name, $"input of shape {Functional.Format(input.Shape)} has {input.Shape[1]} channels, the layer {NumFeatures}.", nameof(input));
         }
 
         return Functional.BatchNorm(input, RunningMean, RunningVar, Weight, Bias, IsTraining || RunningMean is null, Momentum, Eps);
@@ -87,6 +87,8 @@ public abstract class BatchNorm : Module<Tensor<float>, Tensor<float>>
     /// <summary>Throws unless the input has the rank this kind of layer takes.</summary>
     /// <param name="input">The input.</param>
     private protected abstract void CheckRank(Tensor<float> input);
+
+    internal override string Summary => NumFeatures.ToString(CultureInfo.InvariantCulture);
 
     /// <inheritdoc/>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
@@ -111,7 +113,7 @@ public sealed class BatchNorm1d : BatchNorm
     {
         if (input.Rank is not (2 or 3))
         {
-            throw new ArgumentException($"BatchNorm1d: needs [N, C] or [N, C, L], got {Functional.Format(input.Shape)}.", nameof(input));
+            throw Functional.ShapeError("BatchNorm1d", $"needs [N, C] or [N, C, L], got {Functional.Format(input.Shape)}.", nameof(input));
         }
     }
 }
@@ -134,7 +136,7 @@ public sealed class BatchNorm2d : BatchNorm
     {
         if (input.Rank != 4)
         {
-            throw new ArgumentException($"BatchNorm2d: needs [N, C, H, W], got {Functional.Format(input.Shape)}.", nameof(input));
+            throw Functional.ShapeError("BatchNorm2d", $"needs [N, C, H, W], got {Functional.Format(input.Shape)}.", nameof(input));
         }
     }
 }
