@@ -86,4 +86,25 @@ public static class Init
             weights[i] = T.CreateChecked(std * r * Math.Cos(2.0 * Math.PI * random.NextDouble()));
         }
     }
+
+    /// <summary>
+    /// A layer's weight and optional bias as PyTorch's <c>nn.Linear</c> and <c>nn.Conv2d</c> make them:
+    /// <c>kaiming_uniform_(a = √5)</c>, i.e. U(−1/√fan_in, 1/√fan_in), for both; the bias from a seed of its own so that
+    /// it is not a copy of the first weights. Both tensors require grad.
+    /// </summary>
+    internal static (Tensor<float> Weight, Tensor<float>? Bias) LayerParameters(int[] weightShape, int biasLength, bool bias, int fanIn, int seed)
+    {
+        double gain = Math.Sqrt(1.0 / 3.0); // with a = √5 the bound gain·√(3/fan_in) is 1/√fan_in
+        Tensor<float> weight = Tensor.Zeros<float>(weightShape);
+        KaimingUniform<float>(weight.MutableSpan(), fanIn, seed, gain);
+        Tensor<float>? b = null;
+        if (bias)
+        {
+            b = Tensor.Zeros<float>(biasLength);
+            KaimingUniform<float>(b.MutableSpan(), fanIn, unchecked((seed * 31) + 17), gain);
+            b.RequiresGrad();
+        }
+
+        return (weight.RequiresGrad(), b);
+    }
 }

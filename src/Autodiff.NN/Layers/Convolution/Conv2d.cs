@@ -36,17 +36,7 @@ public sealed class Conv2d : Module<Tensor<float>, Tensor<float>>
         Stride = stride;
         Padding = padding;
         Dilation = dilation;
-        int fanIn = inChannels * kernelSize * kernelSize;
-        double gain = Math.Sqrt(1.0 / 3.0); // kaiming_uniform_(a = √5): the bound is 1/√fan_in
-        Weight = Tensor.Zeros<float>(outChannels, inChannels, kernelSize, kernelSize);
-        Init.KaimingUniform<float>(Weight.MutableSpan(), fanIn, seed, gain);
-        Weight.RequiresGrad();
-        if (bias)
-        {
-            Bias = Tensor.Zeros<float>(outChannels);
-            Init.KaimingUniform<float>(Bias.MutableSpan(), fanIn, unchecked((seed * 31) + 17), gain);
-            Bias.RequiresGrad();
-        }
+        (Weight, Bias) = Init.LayerParameters([outChannels, inChannels, kernelSize, kernelSize], outChannels, bias, fanIn: inChannels * kernelSize * kernelSize, seed);
     }
 
     /// <summary>C_in.</summary>

@@ -11,9 +11,6 @@ namespace Autodiff.NN;
 /// </remarks>
 public sealed class Linear : Module<Tensor<float>, Tensor<float>>
 {
-    // PyTorch's kaiming_uniform_(a = √5): gain √(2 / (1 + a²)) = √(1/3), so the bound gain·√(3 / in) is 1/√in.
-    private static readonly double s_gain = Math.Sqrt(1.0 / 3.0);
-
     /// <summary>Creates the layer with PyTorch's default initialisation.</summary>
     /// <param name="inFeatures">The size of each input sample (the last axis of the input).</param>
     /// <param name="outFeatures">The size of each output sample.</param>
@@ -29,16 +26,7 @@ public sealed class Linear : Module<Tensor<float>, Tensor<float>>
 
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
-        Weight = Tensor.Zeros<float>(outFeatures, inFeatures);
-        Init.KaimingUniform<float>(Weight.MutableSpan(), inFeatures, seed, s_gain);
-        Weight.RequiresGrad();
-        if (bias)
-        {
-            Bias = Tensor.Zeros<float>(outFeatures);
-            // A seed of its own, so that the bias is not a copy of the first weights.
-            Init.KaimingUniform<float>(Bias.MutableSpan(), inFeatures, unchecked((seed * 31) + 17), s_gain);
-            Bias.RequiresGrad();
-        }
+        (Weight, Bias) = Init.LayerParameters([outFeatures, inFeatures], outFeatures, bias, fanIn: inFeatures, seed);
     }
 
     /// <summary>The size of each input sample.</summary>
