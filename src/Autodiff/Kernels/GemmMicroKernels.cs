@@ -209,10 +209,9 @@ internal readonly struct SingleKernel512 : IGemmMicroKernel<float>
 /// row of B and one for the broadcast element of A.
 /// </summary>
 /// <remarks>
-/// Measured in isolation on Zen 4 without AVX-512 (L1-resident panels, kc = 256): 6×16 reached 100 GFLOP/s
-/// against 99 for a loop of nothing but FMAs; 4×24 98, 4×16 96, 5×16 66, 8×8 50; 3×32 and 2×48 spill.
-/// Unrolling k by two gained 4 %. In the whole multiply, Kc from 192 to 512 and Mc from 48 to 96 were all
-/// within 5 % of each other; Kc = 384 (a 24 KiB panel of B in the 32 KiB L1) was 3–7 % ahead at n = 1024.
+/// 6×16 is the widest tile whose accumulators, B row and A broadcast fit the 16 registers without spilling, and it
+/// kept pace with a loop of nothing but FMAs; k is unrolled by two, and Kc = 384 keeps a 24 KiB panel of B in a
+/// 32 KiB L1. The tile and blocking measurements behind these choices are in docs/benchmarks.md ("Kernel choices").
 /// </remarks>
 internal readonly struct SingleKernel256 : IGemmMicroKernel<float>
 {

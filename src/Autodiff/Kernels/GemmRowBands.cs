@@ -13,15 +13,14 @@ namespace Autodiff.Kernels;
 /// <see cref="Gemm.Multiply(ReadOnlySpan{float}, bool, ReadOnlySpan{float}, bool, Span{float}, int, int, int, bool, int)"/>
 /// gets spans, which cannot be handed to another thread, so its parallel driver packs every operand on the calling
 /// thread while the helper waits for pieces; at n ≤ 512 that packing is a large share of the work and two threads
-/// were no faster than one (square n = 256: 75 against 81 GFLOP/s). The tensor layer holds arrays, which can be
+/// were no faster than one. The tensor layer holds arrays, which can be
 /// shared: here every thread packs what it needs itself and writes its own rows of C. The price is that each
 /// thread packs all of op(B), so this is used only while op(B) is small (the training shapes, n ≤ 512 squares);
 /// larger products keep the driver, which shares one packed copy of B.
 /// </para>
 /// <para>
 /// Bands of rows of op(A) are contiguous only when A is not transposed; a transposed A keeps the driver too.
-/// Measured on the training shapes (scratch program, best of 7, 2 threads over 1): x·Wᵀ 64×128×784 1.34–1.59×
-/// (driver 1.23–1.37×), 256×128×784 1.52–1.68× (driver 1.49–1.51×), 128×784×784 1.63–1.69× (driver 1.51–1.52×).
+/// The speed-ups on the training shapes, bands against the driver, are in docs/benchmarks.md ("Kernel choices").
 /// </para>
 /// </remarks>
 internal static class GemmRowBands

@@ -9,15 +9,13 @@ namespace Autodiff.Kernels;
 /// <remarks>
 /// <para>
 /// A training step runs a parallel kernel every few tens of microseconds. A thread-pool thread that has gone to
-/// sleep in between takes long to wake on this VM (an idle virtual CPU has to be scheduled again by the host), and
-/// the caller, having finished its own half, waits for it: at batch 256 on 2 threads the two large products of the
-/// step took 480–520 µs each inside the step against 390–450 µs back to back (per-phase profile, 2,000 steps).
-/// Making the whole pool spin longer (<c>DOTNET_ThreadPool_UnfairSemaphoreSpinLimit</c>) recovered that in some
+/// sleep in between takes long to wake on a VM (an idle virtual CPU has to be scheduled again by the host), and
+/// the caller, having finished its own half, waits for it: the step's large products took longer inside the step
+/// than back to back. Making the whole pool spin longer (<c>DOTNET_ThreadPool_UnfairSemaphoreSpinLimit</c>) recovered that in some
 /// runs and lost more in others, because every idle pool thread then spins, on 2 cores, against the caller.
 /// Here exactly <see cref="Environment.ProcessorCount"/> − 1 threads spin, for <see cref="SpinTime"/> after their
-/// last piece, which is what LibTorch's OpenMP threads do between parallel regions. Measured on the training step at
-/// 2 threads (medians of 7 × 600 steps, spin times alternated in one process): 300 µs to 3 ms were alike; 50 µs kept
-/// a quarter (batch 256) to two thirds (batch 64) of the gain.
+/// last piece, which is what LibTorch's OpenMP threads do between parallel regions. The profile and the spin times
+/// tried are in docs/benchmarks.md ("Kernel choices").
 /// </para>
 /// <para>
 /// A piece that finds every helper busy (nested parallel loops, several threads training at once) goes to the
