@@ -56,15 +56,33 @@ internal static class Gemm
     }
 
     /// <summary>
-    /// C[i] = A[i]·B[i] for i &lt; <paramref name="batch"/>, matrices m×k, k×n and m×n stored one after another; an operand
-    /// with a batch of 1 is the same matrix for every i (broadcast).
+    /// C at cOffsets[i] (m×n) = op(A at aOffsets[i])·op(B at bOffsets[i]), or += when accumulating, for every i: a batch
+    /// of products in one call. With <paramref name="distinctOutputs"/> (no two products write the same C) and products
+    /// too small to split on their own, whole products go to the threads; otherwise they run one after another, each
+    /// on up to <paramref name="maxThreads"/> threads.
     /// </summary>
-    public static void MultiplyBatched<T>(T[] a, int batchA, T[] b, int batchB, T[] c, int batch, int m, int n, int k, int maxThreads)
+    public static void MultiplyBatched<T>(
+        T[] a, int[] aOffsets, bool transposeA, T[] b, int[] bOffsets, bool transposeB, T[] c, int[] cOffsets,
+        int m, int n, int k, bool accumulate, bool distinctOutputs, int maxThreads)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        int batch = cOffsets.Length;
+        long flops = 2L * m * n * k;
+        if (distinctOutputs && batch > 1 && maxThreads > 1 && flops < GemmPlan.ParallelMinFlops)
+        {
+            ParallelFor.Run(batch, Math.Max(1, flops / 2), maxThreads, (from, to) =>
+            {
+                for (int i = from; i < to; i++)
+                {
+                    Multiply(a.AsSpan(aOffsets[i], m * k), transposeA, b.AsSpan(bOffsets[i], k * n), transposeB, c.AsSpan(cOffsets[i], m * n), m, n, k, accumulate, 1);
+                }
+            });
+            return;
+        }
+
         for (int i = 0; i < batch; i++)
         {
-            Multiply(a, batchA == 1 ? 0 : i * m * k, false, b, batchB == 1 ? 0 : i * k * n, false, c, i * m * n, m, n, k, false, maxThreads);
+            Multiply(a, aOffsets[i], transposeA, b, bOffsets[i], transposeB, c, cOffsets[i], m, n, k, accumulate, maxThreads);
         }
     }
 

@@ -17,4 +17,40 @@ internal static class Strides
 
         return strides;
     }
+
+    /// <summary>
+    /// For each index of <paramref name="target"/> in row-major order, the flat offset (in units of
+    /// <paramref name="unit"/> elements) of the element of <paramref name="shape"/> that a broadcast to
+    /// <paramref name="target"/> reads there: the batch offsets of a broadcasting batched product.
+    /// </summary>
+    public static int[] BroadcastOffsets(ReadOnlySpan<int> shape, ReadOnlySpan<int> target, int unit)
+    {
+        int count = 1;
+        foreach (int d in target)
+        {
+            count *= d;
+        }
+
+        int[] strides = Broadcast(shape, target);
+        var offsets = new int[count];
+        Span<int> index = stackalloc int[target.Length];
+        int at = 0;
+        for (int i = 0; i < count; i++)
+        {
+            offsets[i] = at * unit;
+            for (int d = target.Length - 1; d >= 0; d--)
+            {
+                at += strides[d];
+                if (++index[d] < target[d])
+                {
+                    break;
+                }
+
+                at -= strides[d] * target[d];
+                index[d] = 0;
+            }
+        }
+
+        return offsets;
+    }
 }

@@ -24,36 +24,51 @@ internal static partial class Fusion
         return [dx, WeightGradient(g, input, weight, m, n, k), bias is null ? null : BiasGradient(g, bias, m, n)];
     }
 
-    /// <summary>y = a·b for [batch,] m×k and k×n operands (a batch of 1 broadcast): dA = G·Bᵀ, dB = Aᵀ·G.</summary>
-    public static Tensor<T>?[] MatMulBackward<T>(Tensor<T> g, Tensor<T> a, Tensor<T> b, int batch, int m, int n, int k)
+    /// <summary>
+    /// y = a·b for operands of rank ≥ 2 (batch axes broadcast): dA = G·Bᵀ, dB = Aᵀ·G, each one batched GEMM reading
+    /// the transposes in place, accumulating over the products that share a broadcast matrix.
+    /// </summary>
+    public static Tensor<T>?[] MatMulBackward<T>(Tensor<T> g, Tensor<T> a, Tensor<T> b, Tensor<T>.BatchPlan plan)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int batchA = a.Rank == 3 ? a.Shape[0] : 1, batchB = b.Rank == 3 ? b.Shape[0] : 1;
-        // dA[ia] += G[i]·B[ib]ᵀ and dB[ib] += A[ia]ᵀ·G[i]; a broadcast operand accumulates over the batch. In a
-        // plain Backward() a leaf's gradient goes straight into its .Grad (one product per batch entry, the first
-        // overwriting it when ZeroGrad left it pending).
-        bool daOverwrite = false, dbOverwrite = false;
-        T[]? daInto = a.GradRequired ? Tape.LeafGradDestination(a, out daOverwrite) : null;
-        T[]? dbInto = b.GradRequired ? Tape.LeafGradDestination(b, out dbOverwrite) : null;
-        Tensor<T>? da = a.GradRequired && daInto is null ? new(Tensor.Zeroed<T>(a.Size), a.ShapeArray()) : null;
-        Tensor<T>? db = b.GradRequired && dbInto is null ? new(Tensor.Zeroed<T>(b.Size), b.ShapeArray()) : null;
-        for (int i = 0; i < batch; i++)
+        int m = plan.M, n = plan.N, k = plan.K, threads = Parallelism.MaxThreads;
+        Tensor<T>? da = null, db = null;
+        if (a.GradRequired)
         {
-            ReadOnlySpan<T> gi = g.Data.AsSpan(i * m * n, m * n);
-            if (a.GradRequired)
-            {
-                bool add = daInto is null || !daOverwrite || (batchA == 1 && i > 0);
-                Tensor<T>.Gemm(g.Data, i * m * n, false, b.Data, batchB == 1 ? 0 : i * k * n, true, daInto ?? da!.Data, batchA == 1 ? 0 : i * m * k, m, k, n, add);
-            }
+            // Accumulated into (a zeroed buffer, or the leaf's .Grad), so that broadcast products add up where they share a matrix.
+            T[] into = GradientBuffer(a, out da);
+            Kernels.Gemm.MultiplyBatched(g.Data, plan.C, false, b.Data, plan.B, true, into, plan.A, m, k, n, accumulate: true, !plan.BroadcastA, threads);
+        }
 
-            if (b.GradRequired)
-            {
-                bool add = dbInto is null || !dbOverwrite || (batchB == 1 && i > 0);
-                Tensor<T>.Gemm(Matrix(a.Data, batchA, i, m * k), true, gi, false, MatrixOut(dbInto ?? db!.Data, batchB, i, k * n), k, n, m, add);
-            }
+        if (b.GradRequired)
+        {
+            T[] into = GradientBuffer(b, out db);
+            Kernels.Gemm.MultiplyBatched(a.Data, plan.A, true, g.Data, plan.C, false, into, plan.B, k, n, m, accumulate: true, !plan.BroadcastB, threads);
         }
 
         return [da, db];
+    }
+
+    /// <summary>
+    /// Where an operand's gradient is accumulated: its leaf .Grad in a plain Backward() (cleared first when ZeroGrad
+    /// left it pending; the tensor returned is then null), else a new zeroed tensor.
+    /// </summary>
+    private static T[] GradientBuffer<T>(Tensor<T> x, out Tensor<T>? tensor)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (Tape.LeafGradDestination(x, out bool overwrite) is { } destination)
+        {
+            tensor = null;
+            if (overwrite)
+            {
+                Array.Clear(destination);
+            }
+
+            return destination;
+        }
+
+        tensor = new Tensor<T>(Tensor.Zeroed<T>(x.Size), x.ShapeArray());
+        return tensor.Data;
     }
 
     /// <summary>y = a·Wᵀ for a [m, k] and W [n, k]: da = G·W, dW = Gᵀ·a.</summary>
@@ -92,10 +107,6 @@ internal static partial class Fusion
         Tensor<T>.Gemm(g.Data, true, x.Data, false, dw.Data, n, k, m, false);
         return dw;
     }
-
-    private static ReadOnlySpan<T> Matrix<T>(T[] data, int batches, int i, int size) => data.AsSpan(batches == 1 ? 0 : i * size, size);
-
-    private static Span<T> MatrixOut<T>(T[] data, int batches, int i, int size) => data.AsSpan(batches == 1 ? 0 : i * size, size);
 
     /// <summary>∂L/∂b = the column sums of G [m, n]: into b's .Grad during a plain Backward() (returning null), else a new tensor.</summary>
     private static Tensor<T>? BiasGradient<T>(Tensor<T> g, Tensor<T> bias, int m, int n)

@@ -73,7 +73,31 @@ internal static class Shapes
     /// </summary>
     [DoesNotReturn]
     public static void Throw(string op, string message, string? file, int line)
-        => throw new ArgumentException($"{op}{Where(file, line)}{Provenance.ForError()}: {message}");
+        => throw Error(op, message, file, line);
+
+    /// <summary>The exception <see cref="Throw"/> throws, for callers that must write <c>throw</c> themselves.</summary>
+    public static ArgumentException Error(string op, string message, string? file, int line)
+        => new($"{op}{Where(file, line)}{Provenance.ForError()}: {message}");
+
+    /// <summary>The NumPy broadcast of two shapes, or null when they do not broadcast.</summary>
+    public static int[]? BroadcastOrNull(ReadOnlySpan<int> a, ReadOnlySpan<int> b)
+    {
+        int rank = Math.Max(a.Length, b.Length);
+        var result = new int[rank];
+        for (int i = 0; i < rank; i++)
+        {
+            int da = i < rank - a.Length ? 1 : a[i - (rank - a.Length)];
+            int db = i < rank - b.Length ? 1 : b[i - (rank - b.Length)];
+            if (da != db && da != 1 && db != 1)
+            {
+                return null;
+            }
+
+            result[i] = da == 1 ? db : da;
+        }
+
+        return result;
+    }
 
     /// <summary>The NumPy broadcast of two shapes: align right, each pair equal or one of them 1.</summary>
     public static int[] Broadcast(ReadOnlySpan<int> a, ReadOnlySpan<int> b, string op, string? file, int line)

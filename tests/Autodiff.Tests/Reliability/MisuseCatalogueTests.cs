@@ -26,10 +26,10 @@ public sealed class MisuseCatalogueTests
             "Add", "[2, 3]", "[4, 3]", "do not broadcast", "MisuseCatalogueTests.cs:", "equal or one of them 1");
         yield return new("matmul: inner dimensions differ", () => _ = M(64, 784).MatMul(M(128, 10)), typeof(ArgumentException),
             "MatMul", "[64, 784] × [128, 10]", "inner dimensions 784 ≠ 128", "transposed?");
-        yield return new("matmul: rank 4", () => _ = Tensor.Ones<double>(1, 1, 2, 2).MatMul(M(2, 2)), typeof(ArgumentException),
-            "MatMul", "1, 2 or 3 dimensions");
+        yield return new("matmul: a 0-d operand", () => _ = Tensor.Ones<double>().MatMul(M(2, 2)), typeof(ArgumentException),
+            "MatMul", "at least 1 dimension", "use Mul");
         yield return new("matmul: batch sizes do not broadcast", () => _ = Tensor.Ones<double>(2, 3, 4).MatMul(Tensor.Ones<double>(3, 4, 5)), typeof(ArgumentException),
-            "MatMul", "batch sizes 2 and 3");
+            "MatMul", "batch axes [2] and [3] do not broadcast");
         yield return new("matmul transposed: not [m, k] × [n, k]", () => _ = M(2, 3).MatMulTransposed(M(2, 4)), typeof(ArgumentException),
             "MatMulTransposed", "[m, k] and [n, k]");
         yield return new("linear: weight does not fit the input", () => _ = Tensor.Linear(M(4, 3), M(5, 2), null), typeof(ArgumentException),

@@ -33,15 +33,18 @@ public static class TensorOpTable
     private static Gen<Tensor<double>[]> NoTies()
         => BroadcastTwo(Uniform(-3, 3), Uniform(-3, 3)).Where(p => p[0].Detach().Sub(p[1].Detach()).Abs().Span.ToArray().All(d => d > 1e-3));
 
-    /// <summary>Operand shapes for every matmul case: 1-D·1-D, 1-D·2-D, 2-D·1-D, 2-D·2-D, batched 3-D (with broadcasts).</summary>
+    /// <summary>Operand shapes for every matmul case: 1-D·1-D, 1-D·2-D, 2-D·1-D, 2-D·2-D, batched 3-D and 4-D (with broadcasts on either side).</summary>
     private static Gen<Tensor<double>[]> MatMulOperands()
         => from m in Gen.Choose(1, 5)
            from k in Gen.Choose(1, 5)
            from n in Gen.Choose(1, 5)
            from batch in Gen.Choose(1, 3)
-           from kind in Gen.Choose(0, 6)
+           from kind in Gen.Choose(0, 9)
            let shapes = kind switch
            {
+               7 => (new[] { 2, batch, m, k }, new[] { 2, batch, k, n }),          // [B, H, T, D] · [B, H, D, T]
+               8 => (new[] { 2, 1, m, k }, new[] { batch, k, n }),                // broadcast on both sides
+               9 => (new[] { batch, 2, m, k }, new[] { k }),                       // N-D · 1-D
                0 => (new[] { k }, new[] { k }),
                1 => (new[] { k }, new[] { k, n }),
                2 => (new[] { m, k }, new[] { k }),

@@ -3,28 +3,31 @@ using System.Runtime.CompilerServices;
 namespace Autodiff;
 
 // Matrix products through the engine's own packed GEMM (src/Autodiff/Kernels/Gemm*.cs). Backward: dA = G·Bᵀ and
-// dB = Aᵀ·G; in an eager sweep GEMM reads the transposed operands in place (Fusion.MatMulBackward).
+// dB = Aᵀ·G; in an eager sweep GEMM reads the transposed operands in place (Fusion.MatMulBackward), and a 2-D case
+// takes no batch plan at all (the MLP's products allocate nothing beyond their results).
 public sealed partial class Tensor<T>
 {
     /// <summary>
-    /// The matrix product, as <c>torch.matmul</c>: 1-D·1-D is a dot product, 2-D·2-D a matrix product, a 1-D
-    /// operand is treated as a row (left) or column (right) vector and that axis removed from the result, and 3-D
-    /// operands are batches of matrices (a batch of 1, or a 2-D operand, is broadcast over the other's batch).
+    /// The matrix product, as <c>torch.matmul</c>: 1-D·1-D is a dot product, 2-D·2-D a matrix product, a 1-D operand
+    /// is treated as a row (left) or column (right) vector and that axis removed from the result, and operands of more
+    /// dimensions are batches of matrices whose leading axes broadcast NumPy-style ([B, H, T, D] · [B, H, D, T],
+    /// [B, T, D] · [D, E], [2, 1, m, k] · [3, k, n] → [2, 3, m, n]). One call of the batched GEMM per product.
     /// </summary>
+    /// <remarks>Backward: dA = G·Bᵀ, dB = Aᵀ·G, summed over the batch axes an operand was broadcast along.</remarks>
     /// <param name="other">The right operand.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> MatMul(Tensor<T> other, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         ArgumentNullException.ThrowIfNull(other);
-        if (Rank is < 1 or > 3 || other.Rank is < 1 or > 3)
+        if (Rank == 0 || other.Rank == 0)
         {
-            Shapes.Throw(nameof(MatMul), $"{Shapes.Format(_shape)} × {Shapes.Format(other._shape)}: operands must have 1, 2 or 3 dimensions.", file, line);
+            Shapes.Throw(nameof(MatMul), $"{Shapes.Format(_shape)} × {Shapes.Format(other._shape)}: both operands need at least 1 dimension (use Mul for a scalar).", file, line);
         }
 
         Tensor<T> a = Rank == 1 ? Reshape([1, Size], file, line) : this;
         Tensor<T> b = other.Rank == 1 ? other.Reshape([other.Size, 1], file, line) : other;
-        Tensor<T> y = a.MatMulCore(b, file, line);
+        Tensor<T> y = a.MatMulCore(b, _shape, other._shape, file, line);
         if (Rank == 1 || other.Rank == 1)
         {
             List<int> shape = [.. y._shape];
@@ -44,32 +47,68 @@ public sealed partial class Tensor<T>
         return y;
     }
 
-    /// <summary>Product of 2-D/3-D operands with batch broadcasting.</summary>
-    private Tensor<T> MatMulCore(Tensor<T> other, string? file, int line)
+    /// <summary>Product of operands of rank ≥ 2 with their batch axes broadcast; the user's shapes are for messages.</summary>
+    private Tensor<T> MatMulCore(Tensor<T> other, ReadOnlySpan<int> userA, ReadOnlySpan<int> userB, string? file, int line)
     {
         int m = _shape[^2], k = _shape[^1], k2 = other._shape[^2], n = other._shape[^1];
-        int batchA = Rank == 3 ? _shape[0] : 1, batchB = other.Rank == 3 ? other._shape[0] : 1;
+        string shapes = userA.Length == 1 && userB.Length == 1 ? $"{Shapes.Format(userA)} · {Shapes.Format(userB)}" : $"{Shapes.Format(userA)} × {Shapes.Format(userB)}";
         if (k != k2)
         {
-            Shapes.Throw(nameof(MatMul), $"{Shapes.Format(_shape)} × {Shapes.Format(other._shape)} — inner dimensions {k} ≠ {k2}; the last axis of the left operand must " +
+            Shapes.Throw(nameof(MatMul), $"{shapes} — inner dimensions {k} ≠ {k2}; the last axis of the left operand must " +
                 "match the first matrix axis of the right one (is one of them transposed?).", file, line);
         }
 
-        if (batchA != batchB && batchA != 1 && batchB != 1)
+        ReadOnlySpan<int> batchA = _shape.AsSpan(0, Rank - 2), batchB = other._shape.AsSpan(0, other.Rank - 2);
+        int[] batchShape = Shapes.BroadcastOrNull(batchA, batchB)
+            ?? throw Shapes.Error(nameof(MatMul), $"{shapes} — batch axes {Shapes.Format(batchA)} and {Shapes.Format(batchB)} do not broadcast (each pair equal, or one of them 1).", file, line);
+        int batch = Shapes.Size(batchShape);
+        var y = new Tensor<T>(Tensor.Uninitialized<T>(batch * m * n), [.. batchShape, m, n]);
+        BatchPlan? plan = Rank == 2 && other.Rank == 2 ? null : new BatchPlan(batchA, batchB, batchShape, m, n, k);
+        if (plan is { } p)
         {
-            Shapes.Throw(nameof(MatMul), $"{Shapes.Format(_shape)} × {Shapes.Format(other._shape)} — batch sizes {batchA} and {batchB} do not broadcast.", file, line);
+            Kernels.Gemm.MultiplyBatched(Data, p.A, false, other.Data, p.B, false, y.Data, p.C, m, n, k, false, distinctOutputs: true, Parallelism.MaxThreads);
+        }
+        else
+        {
+            Gemm(Data, 0, false, other.Data, 0, false, y.Data, 0, m, n, k, false);
         }
 
-        int batch = Math.Max(batchA, batchB);
-        int[] shape = Rank == 3 || other.Rank == 3 ? [batch, m, n] : [m, n];
-        var data = Tensor.Uninitialized<T>(batch * m * n);
-        Kernels.Gemm.MultiplyBatched(Data, batchA, other.Data, batchB, data, batch, m, n, k, Parallelism.MaxThreads);
-
-        var y = new Tensor<T>(data, shape);
         Tensor<T> a = this, b = other;
         return Autograd.Record(nameof(MatMul), y, g => Fusion.Composed
-            ? [g.MatMulCore(b.Transpose(), file, line), a.Transpose().MatMulCore(g, file, line)]
-            : Fusion.MatMulBackward(g, a, b, batch, m, n, k), file, line, this, other);
+            ? [g.MatMul(b.Transpose(), file, line), a.Transpose().MatMul(g, file, line)]
+            : Fusion.MatMulBackward(g, a, b, plan ?? new BatchPlan([], [], [], m, n, k)), file, line, this, other);
+    }
+
+    /// <summary>Where each product of a batched MatMul reads A and B and writes C, as flat offsets.</summary>
+    internal readonly struct BatchPlan
+    {
+        public BatchPlan(ReadOnlySpan<int> batchA, ReadOnlySpan<int> batchB, ReadOnlySpan<int> batchShape, int m, int n, int k)
+        {
+            A = Kernels.Strides.BroadcastOffsets(batchA, batchShape, m * k);
+            B = Kernels.Strides.BroadcastOffsets(batchB, batchShape, k * n);
+            C = Kernels.Strides.BroadcastOffsets(batchShape, batchShape, m * n);
+            (M, N, K) = (m, n, k);
+            BroadcastA = Shapes.Size(batchA) != C.Length;
+            BroadcastB = Shapes.Size(batchB) != C.Length;
+        }
+
+        public int[] A { get; }
+
+        public int[] B { get; }
+
+        public int[] C { get; }
+
+        public int M { get; }
+
+        public int N { get; }
+
+        public int K { get; }
+
+        /// <summary>Whether several products read the same matrix of A (its gradient then accumulates over them).</summary>
+        public bool BroadcastA { get; }
+
+        /// <summary>Whether several products read the same matrix of B.</summary>
+        public bool BroadcastB { get; }
     }
 
     /// <summary>
