@@ -100,4 +100,34 @@ internal static class Layout
             destination[(((o * extent) + index[p]) * inner) + i] += source[p];
         }
     }
+
+    /// <summary>
+    /// Each [rows, cols] matrix of <paramref name="source"/> with (i, j) kept where j − i ≤ diagonal (lower) or ≥
+    /// diagonal (upper), zero elsewhere.
+    /// </summary>
+    public static void Triangle<T>(ReadOnlySpan<T> source, Span<T> destination, int rows, int cols, bool lower, int diagonal)
+        where T : unmanaged, INumberBase<T>
+    {
+        int matrix = rows * cols;
+        for (int at = 0; at < source.Length; at += matrix)
+        {
+            for (int i = 0; i < rows; i++)
+            {
+                // Row i keeps columns [0, i + diagonal] (lower) or [i + diagonal, cols) (upper).
+                int split = Math.Clamp(lower ? i + diagonal + 1 : i + diagonal, 0, cols);
+                ReadOnlySpan<T> row = source.Slice(at + (i * cols), cols);
+                Span<T> into = destination.Slice(at + (i * cols), cols);
+                if (lower)
+                {
+                    row[..split].CopyTo(into);
+                    into[split..].Clear();
+                }
+                else
+                {
+                    into[..split].Clear();
+                    row[split..].CopyTo(into[split..]);
+                }
+            }
+        }
+    }
 }

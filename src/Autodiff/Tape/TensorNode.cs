@@ -62,6 +62,12 @@ internal sealed class TensorNode<T>(string name, Tensor<T>[] inputs, Tensor<T> o
     // sum means one of them was handed out for writing since (see Tensor.Version). One number, no allocation.
     private readonly long _versions = SumVersions(inputs, output);
 
+    /// <summary>
+    /// For an op whose input has another element type (a cast): hands the output's gradient to that input, which the
+    /// typed <see cref="Inputs"/> cannot hold. Null for every other op.
+    /// </summary>
+    public Action<Tensor<T>, IGradientSink>? ForeignInput { get; init; }
+
     /// <summary>The layer (or other named scope) the op was recorded in, and the call site that opened it.</summary>
     public Provenance Provenance { get; } = Provenance.Current;
 
@@ -116,6 +122,7 @@ internal sealed class TensorNode<T>(string name, Tensor<T>[] inputs, Tensor<T> o
         }
 
         sink.Visit(output, _grad);
+        ForeignInput?.Invoke(_grad, sink);
         Tensor<T>?[] grads = rule(_grad);
         if (output.NodeTape is { DetectAnomalies: true })
         {

@@ -99,7 +99,7 @@ public sealed partial class DerivativeReferenceTests
     /// <summary>The op's Autograd.Record with its rule, or, for an op composed of others, its declaration.</summary>
     private static (string File, int Line) LocateTensorRule(string op)
         => Locate("src/Autodiff/Tensors", [$"Autograd.Record(nameof({op}),"])
-           ?? Locate("src/Autodiff/Tensors", [$"public Tensor<T> {op}(", $"public static Tensor<T> {op}<T>(", $"public Scalar {op}("])
+           ?? Locate("src/Autodiff/Tensors", [$"public Tensor<T> {op}(", $"public static Tensor<T> {op}<T>(", $"public Scalar {op}(", $"public Tensor<T>[] {op}(", $"public Tensor<double> {op}(", $"public Tensor<float> {op}("])
            ?? throw new AssertionException($"no rule or declaration of '{op}' in src/Autodiff/Tensors");
 
     private static (string File, int Line)? Locate(string folder, string[] needles)

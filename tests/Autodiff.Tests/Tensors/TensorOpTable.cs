@@ -129,6 +129,9 @@ public static class TensorOpTable
         Row("Sin", x => x[0].Sin(), Unary(-4, 4)),
         Row("Cos", x => x[0].Cos(), Unary(-4, 4)),
         Row("Abs", x => x[0].Abs(), UnaryAway(1e-3, 3)),
+        Row("Tan", x => x[0].Tan(), Unary(-1.2, 1.2)),
+        // A cast node (double to double here: the float casts round, which no finite difference can follow; CastTests has them).
+        Row("ToDouble", x => x[0].ToDouble().Mul(1.5), Unary(-3, 3)),
         Row("Tanh", x => x[0].Tanh(), Unary(-4, 4)),
         Row("Sigmoid", x => x[0].Sigmoid(), Unary(-8, 8)),
         Row("Relu", x => x[0].Relu(), UnaryAway(1e-3, 3)),
@@ -225,6 +228,21 @@ public static class TensorOpTable
             from input in TensorOf(win.Shape, Uniform(-2, 2))
             select new[] { input, Tensor.FromArray<double>([win.Kh, win.Stride, win.Padding], [3]) }),
         Row("Flatten", x => x[0].Flatten(1), Unary(-3, 3, minRank: 2)),
+        Row("Select", x => x[0].Select(-1, x[0].Shape[^1] - 1), Unary(-3, 3, minRank: 1)),
+        Row("Split", x => Tensor.Concat(x[0].Split(2, -1).Select((p, i) => p.Mul(i + 1.0)).ToArray(), -1), Unary(-3, 3, minRank: 1)),
+        Row("Chunk", x => Tensor.Concat(x[0].Chunk(3, 0).Select((p, i) => p.Mul(i - 1.5)).ToArray(), 0), Unary(-3, 3, minRank: 1)),
+
+        // Masks
+        Row("Tril", x => x[0].Tril(), Unary(-3, 3, minRank: 2)),
+        Row("Tril offset", x => x[0].Tril(-1), Unary(-3, 3, minRank: 2), "Tril"),
+        Row("Triu", x => x[0].Triu(1), Unary(-3, 3, minRank: 2)),
+        // The mask comes from an input kept away from 0, so a finite-difference step cannot flip it.
+        Row("MaskedFill", x => x[1].MaskedFill(x[0].Gt(Tensor.ZerosLike(x[0])), -2.5),
+            from p in BroadcastPair()
+            where p.A.Length <= p.B.Length && Enumerable.Range(0, p.A.Length).All(i => p.A[^(i + 1)] == 1 || p.A[^(i + 1)] == p.B[^(i + 1)])
+            from mask in TensorOf(p.A, AwayFromZero(0.5, 1))
+            from value in TensorOf(p.B, Uniform(-3, 3))
+            select new[] { mask, value }),
         Row("Flatten all", x => x[0].Flatten(), Unary(-3, 3), "Flatten"),
 
         // Normalisation
@@ -242,6 +260,9 @@ public static class TensorOpTable
         Row("Max axis", x => x[0].Max(0, keepDim: false), Unary(-3, 3, minRank: 1), "Max"),
         Row("Min axis keepDim", x => x[0].Min(-1, keepDim: true), Unary(-3, 3, minRank: 1), "Min"),
         Row("LogSumExp", x => x[0].LogSumExp([-1]), Unary(-3, 3, minRank: 1)),
+        Row("Var", x => x[0].Var([-1]), One(TensorOf(Shape(1).Where(s => s[^1] > 1), Uniform(-3, 3)))),
+        Row("Var biased keepDim", x => x[0].Var(null, unbiased: false, keepDim: true), Unary(-3, 3, minRank: 1), "Var"),
+        Row("Std", x => x[0].Std([0]), One(TensorOf(Shape(1).Where(s => s[0] > 1), Uniform(-3, 3)))),
 
         // Vector activations
         Row("Softmax", x => x[0].Softmax(), Unary(-3, 3, minRank: 1)),
@@ -255,6 +276,6 @@ public static class TensorOpTable
     [
         "Eq", "Gt", "Lt", "Ge", "Le", "Sign", "ArgMax", "Detach", "Clone", "RequiresGrad", "ToArray", "ShapeArray", "Item", "MutableSpan",
         "ToString", "ZeroGrad", "Backward", "Zeros", "Ones", "Full", "Scalar", "Arange", "FromArray", "RandomNormal",
-        "RandomUniform", "ZerosLike", "OnesLike", "get_Grad", "set_Grad", "get_At",
+        "RandomUniform", "ZerosLike", "OnesLike", "Eye", "get_Grad", "set_Grad", "get_At",
     ];
 }

@@ -151,4 +151,38 @@ public sealed partial class Tensor<T>
         Tensor<T> lse = Sub(m, file, line).Exp(file, line).Sum(a, keepDim: true, file, line).Log(file, line).Add(m, file, line);
         return keepDim ? lse : lse.Reshape(Shapes.Reduced(_shape, a, keepDim: false), file, line);
     }
+
+    /// <summary>
+    /// The variance over the given axes (all when none are given), as <c>torch.var</c>: Σ(x − mean)² / (n − 1) when
+    /// <paramref name="unbiased"/> (Bessel's correction, PyTorch's default), / n otherwise; n ≤ 1 with the correction
+    /// gives NaN, as PyTorch.
+    /// </summary>
+    /// <remarks>Backward: 2g(x − mean)/(n − 1) (or /n); composed from Mean, Sub, Mul and Sum.</remarks>
+    /// <param name="axes">The axes to reduce; negative counts from the end.</param>
+    /// <param name="unbiased">Divide by n − 1 (true) or n.</param>
+    /// <param name="keepDim">Keep the reduced axes as size 1.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Tensor<T> Var(int[]? axes = null, bool unbiased = true, bool keepDim = false, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        int[] a = Shapes.Axes(axes, Rank, nameof(Var), file, line);
+        int n = 1;
+        foreach (int axis in a)
+        {
+            n *= _shape[axis];
+        }
+
+        Tensor<T> centred = Sub(Mean(a, keepDim: true, file, line), file, line);
+        return centred.Mul(centred, file, line).Sum(a, keepDim, file, line).Mul(T.One / T.CreateChecked(unbiased ? n - 1 : n), file, line);
+    }
+
+    /// <summary>The standard deviation √Var over the given axes (<see cref="Var"/>'s arguments).</summary>
+    /// <remarks>Backward: g·(x − mean)/((n − 1)·std); composed.</remarks>
+    /// <param name="axes">The axes to reduce; negative counts from the end.</param>
+    /// <param name="unbiased">Divide by n − 1 (true) or n.</param>
+    /// <param name="keepDim">Keep the reduced axes as size 1.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Tensor<T> Std(int[]? axes = null, bool unbiased = true, bool keepDim = false, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+        => Var(axes, unbiased, keepDim, file, line).Sqrt(file, line);
 }

@@ -172,6 +172,73 @@ public sealed partial class Tensor<T>
         return Autograd.Record(nameof(Narrow), y, g => [g.PadAxis(a, start, extent)], file, line, this);
     }
 
+    /// <summary>
+    /// The slice at <paramref name="index"/> along <paramref name="axis"/>, that axis removed (PyTorch's
+    /// <c>select</c>, <c>x[i]</c> for axis 0); a negative index counts from the end.
+    /// </summary>
+    /// <remarks>Backward: g padded with zeros back along the axis (composed: Narrow then Squeeze).</remarks>
+    /// <param name="axis">The axis.</param>
+    /// <param name="index">The position along it.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Tensor<T> Select(int axis, int index, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        int a = Shapes.Axis(axis, Rank, nameof(Select), file, line);
+        int i = index < 0 ? index + _shape[a] : index;
+        if ((uint)i >= (uint)_shape[a])
+        {
+            Shapes.Throw(nameof(Select), $"index {index} is out of range for axis {axis} of shape {Shapes.Format(_shape)} (size {_shape[a]}).", file, line);
+        }
+
+        return Narrow(a, i, 1, file, line).Squeeze(a, file, line);
+    }
+
+    /// <summary>
+    /// Pieces of <paramref name="size"/> along <paramref name="axis"/> (the last one shorter if the extent does not
+    /// divide), as PyTorch's <c>split</c>.
+    /// </summary>
+    /// <remarks>Backward: each piece's gradient goes back to its place (composed: Narrow).</remarks>
+    /// <param name="size">The extent of each piece, ≥ 1.</param>
+    /// <param name="axis">The axis.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Tensor<T>[] Split(int size, int axis = 0, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        int a = Shapes.Axis(axis, Rank, nameof(Split), file, line);
+        if (size < 1)
+        {
+            Shapes.Throw(nameof(Split), $"the piece size must be ≥ 1, got {size}.", file, line);
+        }
+
+        int extent = _shape[a];
+        var pieces = new Tensor<T>[Math.Max(1, (extent + size - 1) / size)];
+        for (int p = 0; p < pieces.Length; p++)
+        {
+            pieces[p] = Narrow(a, Math.Min(p * size, extent), Math.Min(size, extent - Math.Min(p * size, extent)), file, line);
+        }
+
+        return pieces;
+    }
+
+    /// <summary>
+    /// <paramref name="chunks"/> pieces along <paramref name="axis"/> of ⌈extent / chunks⌉ each (fewer when the
+    /// extent is small), as PyTorch's <c>chunk</c>: the q, k, v of a fused projection are <c>Chunk(3, -1)</c>.
+    /// </summary>
+    /// <param name="chunks">How many pieces, ≥ 1.</param>
+    /// <param name="axis">The axis.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Tensor<T>[] Chunk(int chunks, int axis = 0, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        int a = Shapes.Axis(axis, Rank, nameof(Chunk), file, line);
+        if (chunks < 1)
+        {
+            Shapes.Throw(nameof(Chunk), $"the number of chunks must be ≥ 1, got {chunks}.", file, line);
+        }
+
+        return Split(Math.Max(1, (_shape[a] + chunks - 1) / chunks), a, file, line);
+    }
+
     /// <summary>Like Python's x[start:end] along <paramref name="axis"/>; negative indices count from the end.</summary>
     /// <param name="axis">The axis.</param>
     /// <param name="start">First index kept.</param>

@@ -66,6 +66,16 @@ public sealed partial class Tensor<T>
         return Autograd.Record(nameof(Cos), y, g => [g.Mul(Sin()).Neg()], file, line, this);
     }
 
+    /// <summary>tan x.</summary>
+    /// <remarks>Backward: g·(1 + y²), from the saved result.</remarks>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    public Tensor<T> Tan([CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        Tensor<T> y = Map(static (x, d) => TensorPrimitives.Tan(x, d));
+        return Autograd.Record(nameof(Tan), y, g => [g.Mul(y.Mul(y).Add(T.One))], file, line, this);
+    }
+
     /// <summary>|x|.</summary>
     /// <remarks>Backward: g·sign(x), with sign(0) = 0 (the subgradient 0 at the kink).</remarks>
     /// <param name="file">Filled in by the compiler.</param>
