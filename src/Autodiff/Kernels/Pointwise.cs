@@ -124,4 +124,14 @@ internal static class Pointwise
             destination[i] = T.IsZero(mask[i]) ? b[i] : a[i];
         }
     }
+
+    /// <summary>destination[i] = 1 where values[i] ≠ <paramref name="excluded"/>, else 0.</summary>
+    public static void NotEqualMask<T>(ReadOnlySpan<int> values, int excluded, Span<T> destination)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            destination[i] = values[i] == excluded ? T.Zero : T.One;
+        }
+    }
 }

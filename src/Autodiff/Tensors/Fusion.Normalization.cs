@@ -26,4 +26,25 @@ internal static partial class Fusion
         Kernels.CrossEntropy.Backward(softmax.AsSpan(0, n * c), g.Span, classes, n, c, mean, dx.Data);
         return dx;
     }
+
+    /// <summary>Layer normalisation's backward from the saved per-row μ and 1/σ (two passes per row).</summary>
+    public static Tensor<T>?[] LayerNormBackward<T>(Tensor<T> g, Tensor<T> input, Tensor<T>? weight, Tensor<T>? bias, T[] mean, T[] inverse, int rows, int d)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Tensor<T>? dx = input.GradRequired ? new Tensor<T>(Tensor.Uninitialized<T>(input.Size), input.ShapeArray()) : null;
+        Tensor<T>? dw = weight is not null && weight.GradRequired ? new Tensor<T>(Tensor.Zeroed<T>(d), weight.ShapeArray()) : null;
+        Tensor<T>? db = bias is not null && bias.GradRequired ? new Tensor<T>(Tensor.Zeroed<T>(d), bias.ShapeArray()) : null;
+        Kernels.LayerNorm.Backward(g.Data, input.Data, rows, d, weight?.Data, mean, inverse, dx?.Data, dw?.Data, db?.Data, Tensor.Uninitialized<T>(d));
+        return [dx, .. weight is null ? [] : new[] { dw }, .. bias is null ? [] : new[] { db }];
+    }
+
+    /// <summary>RMS normalisation's backward from the saved per-row 1/rms (two passes per row).</summary>
+    public static Tensor<T>?[] RmsNormBackward<T>(Tensor<T> g, Tensor<T> input, Tensor<T>? weight, T[] inverse, int rows, int d)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Tensor<T>? dx = input.GradRequired ? new Tensor<T>(Tensor.Uninitialized<T>(input.Size), input.ShapeArray()) : null;
+        Tensor<T>? dw = weight is not null && weight.GradRequired ? new Tensor<T>(Tensor.Zeroed<T>(d), weight.ShapeArray()) : null;
+        Kernels.LayerNorm.RmsBackward(g.Data, input.Data, rows, d, weight?.Data, inverse, dx?.Data, dw?.Data, Tensor.Uninitialized<T>(d));
+        return weight is null ? [dx] : [dx, dw];
+    }
 }

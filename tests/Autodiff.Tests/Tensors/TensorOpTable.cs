@@ -252,6 +252,32 @@ public static class TensorOpTable
                 Tensor.FromArray<double>(Enumerable.Range(0, x[0].Shape[1]).Select(i => 0.5 + i).ToArray(), [x[0].Shape[1]]), x[1], x[2], training: false),
             BatchNormInputs(affine: true), "BatchNorm"),
 
+        Row("LayerNorm", x => Tensor.LayerNorm(x[0], x[0].Shape[^1..], x.Length > 1 ? x[1] : null, x.Length > 2 ? x[2] : null),
+            from rank in Gen.Choose(1, 3)
+            from shape in Gen.ArrayOf(Gen.Choose(1, 4), rank).Where(s => s[^1] > 1)
+            from affine in Gen.Elements(true, false)
+            from input in TensorOf(shape, Uniform(-3, 3))
+            from w in TensorOf([shape[^1]], AwayFromZero(0.5, 2))
+            from b in TensorOf([shape[^1]], Uniform(-1, 1))
+            select affine ? new[] { input, w, b } : new[] { input }),
+        Row("LayerNorm two axes", x => Tensor.LayerNorm(x[0], x[0].Shape[^2..], x[1], null),
+            from shape in Gen.ArrayOf(Gen.Choose(1, 3), 3).Where(s => s[1] * s[2] > 1)
+            from input in TensorOf(shape, Uniform(-3, 3))
+            from w in TensorOf([shape[1], shape[2]], AwayFromZero(0.5, 2))
+            select new[] { input, w }, "LayerNorm"),
+        Row("RmsNorm", x => Tensor.RmsNorm(x[0], x[0].Shape[^1..], x.Length > 1 ? x[1] : null, 1e-5),
+            from shape in Shape(1)
+            from affine in Gen.Elements(true, false)
+            from input in TensorOf(shape, AwayFromZero(0.2, 3))
+            from w in TensorOf([shape[^1]], AwayFromZero(0.5, 2))
+            select affine ? new[] { input, w } : new[] { input }),
+        // Lookups repeat an index (duplicates accumulate); the padding row, which has no gradient by design, is in EmbeddingTests.
+        Row("Embedding", x => Tensor.Embedding(x[0], [0, 2, 0, 1, x[0].Shape[0] - 1, 2], [2, 3]),
+            from v in Gen.Choose(3, 5)
+            from d in Gen.Choose(1, 4)
+            from w in TensorOf([v, d], Uniform(-2, 2))
+            select new[] { w }),
+
         // Reductions
         Row("Sum all", x => x[0].Sum(), Unary(-3, 3), "Sum"),
         Row("Sum axis keepDim", x => x[0].Sum(-1, keepDim: true), Unary(-3, 3, minRank: 1), "Sum"),
