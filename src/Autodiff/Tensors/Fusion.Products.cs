@@ -163,4 +163,18 @@ internal static partial class Fusion
 
         return [dx, dw, db];
     }
+
+    /// <summary>
+    /// Attention's backward strip by strip from the saved log-sum-exp (<see cref="Kernels.Attention.Backward{T}"/>):
+    /// the [Tq, Tk] weights are never held whole.
+    /// </summary>
+    public static Tensor<T>?[] AttentionBackward<T>(Tensor<T> g, Tensor<T> query, Tensor<T> key, Tensor<T> value, T[] lse, int heads, int tq, int tk, int d, int dv, T scale, AttentionMask<T> mask, AttentionDropout dropout)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Tensor<T>? dq = query.GradRequired ? new Tensor<T>(Tensor.Uninitialized<T>(query.Size), query.ShapeArray()) : null;
+        Tensor<T>? dk = key.GradRequired ? new Tensor<T>(Tensor.Zeroed<T>(key.Size), key.ShapeArray()) : null;
+        Tensor<T>? dvT = value.GradRequired ? new Tensor<T>(Tensor.Zeroed<T>(value.Size), value.ShapeArray()) : null;
+        Kernels.Attention.Backward(query.Data, key.Data, value.Data, lse, g.Data, dq?.Data, dk?.Data, dvT?.Data, heads, tq, tk, d, dv, scale, mask, dropout, Parallelism.MaxThreads);
+        return [dq, dk, dvT];
+    }
 }

@@ -57,6 +57,36 @@ public static class TensorOpTable
            from b in TensorOf(shapes.Item2, Uniform(-2, 2))
            select new[] { a, b };
 
+    /// <summary>q, k, v of [*, T, D] shapes (rank 2 to 4), T from <paramref name="minT"/> to <paramref name="maxT"/>.</summary>
+    private static Gen<Tensor<double>[]> AttentionInputs(int minT = 1, int maxT = 5)
+        => from rank in Gen.Choose(2, 4)
+           from batch in Gen.ArrayOf(Gen.Choose(1, 2), rank - 2)
+           from tq in Gen.Choose(minT, maxT)
+           from tk in Gen.Choose(minT, maxT)
+           from d in Gen.Choose(1, 3)
+           from dv in Gen.Choose(1, 3)
+           from q in TensorOf([.. batch, tq, d], Uniform(-1.5, 1.5))
+           from k in TensorOf([.. batch, tk, d], Uniform(-1.5, 1.5))
+           from v in TensorOf([.. batch, tk, dv], Uniform(-2, 2))
+           select new[] { q, k, v };
+
+    /// <summary>
+    /// Masks are constants of the case (the op does not differentiate its mask): an additive [Tq, Tk] pattern, or a
+    /// key-padding mask [*, 1, Tk] of −∞ after the first ⌈Tk/2⌉ keys (every query keeps one).
+    /// </summary>
+    private static Tensor<double> AdditiveMask(Tensor<double> q, Tensor<double> k)
+    {
+        int tq = q.Shape[^2], tk = k.Shape[^2];
+        return Tensor.FromArray<double>(Enumerable.Range(0, tq * tk).Select(i => Math.Cos(1.7 * i)).ToArray()).Reshape([tq, tk]);
+    }
+
+    private static Tensor<double> PaddingMask(Tensor<double> k)
+    {
+        int tk = k.Shape[^2];
+        return Tensor.FromArray<double>(Enumerable.Range(0, tk).Select(j => j < (tk + 1) / 2 ? 0.0 : double.NegativeInfinity).ToArray())
+            .Reshape([.. Enumerable.Repeat(1, k.Rank - 1), tk]);
+    }
+
     /// <summary>
     /// Integer options (kernel, stride, …) travel as an extra input tensor so that each generated case carries its
     /// own; rounded, so that the checks' small perturbations of that input change nothing (its gradient is 0).
@@ -277,6 +307,20 @@ public static class TensorOpTable
             from d in Gen.Choose(1, 4)
             from w in TensorOf([v, d], Uniform(-2, 2))
             select new[] { w }),
+
+        // Attention
+        Row("ScaledDotProductAttention", x => Tensor.ScaledDotProductAttention(x[0], x[1], x[2]), AttentionInputs()),
+        Row("Attention additive mask", x => Tensor.ScaledDotProductAttention(x[0], x[1], x[2], AdditiveMask(x[0], x[1])), AttentionInputs(), "ScaledDotProductAttention"),
+        Row("Attention key padding −∞", x => Tensor.ScaledDotProductAttention(x[0], x[1], x[2], PaddingMask(x[1])), AttentionInputs(), "ScaledDotProductAttention"),
+        Row("Attention causal", x => Tensor.ScaledDotProductAttention(x[0], x[1], x[2], causal: true), AttentionInputs(), "ScaledDotProductAttention"),
+        Row("Attention dropout", x => Tensor.ScaledDotProductAttention(x[0], x[1], x[2], dropout: 0.3, seed: 7, scale: 0.8), AttentionInputs(), "ScaledDotProductAttention"),
+        // More queries than one strip of the kernel (64), so that strips meet.
+        Row("Attention long", x => Tensor.ScaledDotProductAttention(x[0], x[1], x[2], causal: true),
+            from tq in Gen.Choose(65, 70)
+            from q in TensorOf([tq, 2], Uniform(-1, 1))
+            from k in TensorOf([tq, 2], Uniform(-1, 1))
+            from v in TensorOf([tq, 1], Uniform(-1, 1))
+            select new[] { q, k, v }, "ScaledDotProductAttention"),
 
         // Reductions
         Row("Sum all", x => x[0].Sum(), Unary(-3, 3), "Sum"),
