@@ -53,4 +53,69 @@ public static partial class Functional
         Tensor<T> perSample = targetProbabilities.Mul(logits.LogSoftmax(-1)).Sum(-1).Neg();
         return Reduce(perSample, reduction, nameof(CrossEntropy));
     }
+
+    /// <summary>
+    /// The cross-entropy of logits [*, C] — a sequence model's [B, T, V] — against one class index per position,
+    /// positions whose target is <paramref name="ignoreIndex"/> left out (PyTorch's <c>ignore_index</c>, −100 by default):
+    /// the mean is over the positions kept.
+    /// </summary>
+    /// <remarks>
+    /// The classes are on the last axis, as a language model's logits come; PyTorch's <c>F.cross_entropy</c> wants them on
+    /// axis 1 for more than two dimensions (<c>logits.view(-1, V)</c> is the usual bridge) — a deliberate difference.
+    /// Backward: (softmax(x) − one-hot(target))/kept at every kept position, 0 at ignored ones.
+    /// </remarks>
+    /// <typeparam name="T">float or double.</typeparam>
+    /// <param name="logits">Unnormalised class scores [*, C].</param>
+    /// <param name="targets">One class index (or the ignore index) per position, row-major over the leading axes.</param>
+    /// <param name="ignoreIndex">The target value that marks a position to leave out.</param>
+    /// <param name="reduction">Mean over the kept positions (default), sum, or none (a loss per position, 0 where ignored, shaped as the leading axes).</param>
+    public static Tensor<T> CrossEntropy<T>(Tensor<T> logits, ReadOnlySpan<int> targets, int ignoreIndex, Reduction reduction = Reduction.Mean)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        if (logits.Rank < 2 || logits.Shape[^1] == 0)
+        {
+            throw ShapeError(nameof(CrossEntropy), $"logits must have shape [*, C] with C ≥ 1, got {Format(logits.Shape)}.", nameof(logits));
+        }
+
+        int c = logits.Shape[^1], n = logits.Size / c;
+        if (targets.Length != n)
+        {
+            throw ShapeError(nameof(CrossEntropy), $"{targets.Length} targets for logits of shape {Format(logits.Shape)}; need one per position ({n}).", nameof(targets));
+        }
+
+        var picked = new int[n];
+        var keep = new T[n];
+        int kept = 0;
+        for (int i = 0; i < n; i++)
+        {
+            if (targets[i] == ignoreIndex)
+            {
+                continue;
+            }
+
+            if ((uint)targets[i] >= (uint)c)
+            {
+                throw new ArgumentOutOfRangeException(nameof(targets), $"{nameof(CrossEntropy)}: target {targets[i]} (position {i}) is neither a class index in [0, {c}) nor the ignore index {ignoreIndex}.");
+            }
+
+            picked[i] = targets[i];
+            keep[i] = T.One;
+            kept++;
+        }
+
+        Tensor<T> rows = logits.Reshape([n, c]);
+        if (kept == n && reduction == Reduction.Mean)
+        {
+            return Tensor.CrossEntropyMean(rows, picked);
+        }
+
+        Tensor<T> losses = Tensor.CrossEntropy(rows, picked).Mul(Tensor.FromArray<T>(keep, n));
+        return reduction switch
+        {
+            Reduction.Mean => losses.Sum().Mul(T.One / T.CreateChecked(kept)), // NaN when every position is ignored, as PyTorch
+            Reduction.None => losses.Reshape(logits.Shape[..^1]),
+            _ => Reduce(losses, reduction, nameof(CrossEntropy)),
+        };
+    }
 }
