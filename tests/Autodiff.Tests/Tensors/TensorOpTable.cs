@@ -160,6 +160,7 @@ public static class TensorOpTable
         Row("Cos", x => x[0].Cos(), Unary(-4, 4)),
         Row("Abs", x => x[0].Abs(), UnaryAway(1e-3, 3)),
         Row("Tan", x => x[0].Tan(), Unary(-1.2, 1.2)),
+        Row("Dropout", x => Tensor.Dropout(x[0], 0.4, seed: 3), Unary(-3, 3)),
         // A cast node (double to double here: the float casts round, which no finite difference can follow; CastTests has them).
         Row("ToDouble", x => x[0].ToDouble().Mul(1.5), Unary(-3, 3)),
         Row("Tanh", x => x[0].Tanh(), Unary(-4, 4)),

@@ -72,7 +72,7 @@ public static partial class Tensor
 
         T factor = T.CreateChecked(scale ?? (1.0 / Math.Sqrt(d)));
         AttentionMask<T> attention = mask is null ? new(null, null, 0, 0, causal) : MaskLayout(mask, scoreShape, causal);
-        var drop = new AttentionDropout(dropout, unchecked((ulong)(uint)seed * 0xD1B54A32D192ED03UL) + 1);
+        var drop = new AttentionDropout(dropout, DropoutMask.Stream(seed));
         var y = new Tensor<T>(Uninitialized<T>(heads * tq * dv), [.. batch, tq, dv]);
         T[] lse = Uninitialized<T>(heads * tq);
         Attention.Forward(query.Data, key.Data, value.Data, y.Data, lse, heads, tq, tk, d, dv, factor, attention, drop, Parallelism.MaxThreads);
