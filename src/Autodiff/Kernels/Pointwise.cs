@@ -59,14 +59,8 @@ internal static class Pointwise
     {
         if (typeof(T) == typeof(float))
         {
-            // A float's precision from the float Φ (relative error below 1.2e-7), 20× cheaper than the double one.
-            ReadOnlySpan<float> xf = MemoryMarshal.Cast<T, float>(x);
-            Span<float> df = MemoryMarshal.Cast<T, float>(destination);
-            for (int i = 0; i < df.Length; i++)
-            {
-                df[i] = xf[i] * SpecialFunctions.NormalCdf(xf[i]);
-            }
-
+            // A float's precision from the Chebyshev Φ (relative error below 4e-7), four lanes of double at a time.
+            FloatGaussian.Gelu(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(destination));
             return;
         }
 
@@ -83,13 +77,7 @@ internal static class Pointwise
     {
         if (typeof(T) == typeof(float))
         {
-            ReadOnlySpan<float> gf = MemoryMarshal.Cast<T, float>(g), xf = MemoryMarshal.Cast<T, float>(x);
-            Span<float> df = MemoryMarshal.Cast<T, float>(destination);
-            for (int i = 0; i < df.Length; i++)
-            {
-                df[i] = gf[i] * (SpecialFunctions.NormalCdf(xf[i]) + (xf[i] * SpecialFunctions.NormalPdf(xf[i])));
-            }
-
+            FloatGaussian.GeluBackward(MemoryMarshal.Cast<T, float>(g), MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(destination));
             return;
         }
 
@@ -106,13 +94,7 @@ internal static class Pointwise
     {
         if (typeof(T) == typeof(float))
         {
-            ReadOnlySpan<float> xf = MemoryMarshal.Cast<T, float>(x);
-            Span<float> df = MemoryMarshal.Cast<T, float>(destination);
-            for (int i = 0; i < df.Length; i++)
-            {
-                df[i] = SpecialFunctions.NormalCdf(xf[i]);
-            }
-
+            FloatGaussian.NormalCdf(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(destination));
             return;
         }
 
