@@ -15,11 +15,41 @@ internal static class Layout
     public static void Permute<T>(ReadOnlySpan<T> source, ReadOnlySpan<int> shape, ReadOnlySpan<int> strides, Span<T> destination)
     {
         int rank = shape.Length;
+        if (rank > 1 && strides[^1] == 1 && shape[^1] > 1)
+        {
+            // The last axis stays last (heads split off or joined, [B, T, H, D] ↔ [B, H, T, D]): copy whole runs.
+            PermuteRuns(source, shape, strides, destination);
+            return;
+        }
+
         Span<int> index = stackalloc int[rank];
         int at = 0;
         for (int i = 0; i < destination.Length; i++)
         {
             destination[i] = source[at];
+            for (int d = rank - 1; d >= 0; d--)
+            {
+                at += strides[d];
+                if (++index[d] < shape[d])
+                {
+                    break;
+                }
+
+                at -= strides[d] * shape[d];
+                index[d] = 0;
+            }
+        }
+    }
+
+    /// <summary><see cref="Permute{T}"/> when the innermost axis is contiguous in the source: one copy per run of it.</summary>
+    private static void PermuteRuns<T>(ReadOnlySpan<T> source, ReadOnlySpan<int> shape, ReadOnlySpan<int> strides, Span<T> destination)
+    {
+        int rank = shape.Length - 1, run = shape[rank];
+        Span<int> index = stackalloc int[rank];
+        int at = 0;
+        for (int i = 0; i < destination.Length; i += run)
+        {
+            source.Slice(at, run).CopyTo(destination.Slice(i, run));
             for (int d = rank - 1; d >= 0; d--)
             {
                 at += strides[d];
