@@ -222,6 +222,18 @@ public abstract class Module
                 string shape = value is null ? "null" : Functional.Format(value.Shape);
                 mismatched.Add($"{name}: model {Functional.Format(parameter.Shape)}, state dict {shape}");
             }
+            else
+            {
+                // Read before anything is copied: a tensor recycled by a tape's Reset() throws here, not halfway through.
+                try
+                {
+                    _ = value.Span;
+                }
+                catch (InvalidOperationException e)
+                {
+                    throw new ArgumentException($"LoadStateDict: the value of '{name}' cannot be read ({e.Message}); nothing was copied.", nameof(stateDict), e);
+                }
+            }
         }
 
         var unexpected = stateDict.Keys.Where(k => !known.Contains(k)).ToList();

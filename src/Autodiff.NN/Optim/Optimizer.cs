@@ -34,6 +34,18 @@ public abstract class Optimizer
         for (int i = 0; i < _parameters.Length; i++)
         {
             ArgumentNullException.ThrowIfNull(_parameters[i], nameof(parameters));
+            if (!_parameters[i].IsLeaf)
+            {
+                // Its values are recomputed by the forward pass: an update would be overwritten, and its .Grad never filled.
+                throw new ArgumentException($"{name}: can't optimize a non-leaf tensor: parameter {i} (shape {Functional.Format(_parameters[i].Shape)}) was computed by a recorded op. " +
+                    "Optimise the leaf it came from, or make a leaf of it with Detach().RequiresGrad() before the forward pass.", nameof(parameters));
+            }
+
+            if (!_parameters[i].GradRequired)
+            {
+                throw new ArgumentException($"{name}: parameter {i} (shape {Functional.Format(_parameters[i].Shape)}) does not require grad, so it would never move; call RequiresGrad() on it.", nameof(parameters));
+            }
+
             if (!seen.Add(_parameters[i]))
             {
                 // It would be updated twice per step.
@@ -63,18 +75,32 @@ public abstract class Optimizer
     protected int MaxParameterSize => _parameters.Max(p => p.Size);
 
     /// <summary>Updates every parameter that has a gradient, in place.</summary>
+    /// <remarks>
+    /// Every parameter and gradient is checked before the first is updated: a step that throws has changed nothing.
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">A gradient's shape differs from its parameter's, or a gradient can no longer be read.</exception>
     public void Step()
     {
+        string name = GetType().Name;
         for (int i = 0; i < _parameters.Length; i++)
         {
             Tensor<float> parameter = _parameters[i];
             if (parameter.Grad is { } grad)
             {
-                if (grad.Size != parameter.Size)
+                if (!grad.Shape.SequenceEqual(parameter.Shape))
                 {
-                    throw new InvalidOperationException($"{GetType().Name}: parameter {i} has shape {Functional.Format(parameter.Shape)} but its gradient {Functional.Format(grad.Shape)}.");
+                    throw new InvalidOperationException($"{name}: parameter {i} has shape {Functional.Format(parameter.Shape)} but its gradient {Functional.Format(grad.Shape)}; nothing was updated.");
                 }
 
+                _ = grad.Span; // a gradient recycled by a tape's Reset() throws here, before any parameter moved
+            }
+        }
+
+        for (int i = 0; i < _parameters.Length; i++)
+        {
+            Tensor<float> parameter = _parameters[i];
+            if (parameter.Grad is { } grad)
+            {
                 Update(i, parameter.MutableSpan(), grad.Span);
             }
         }
