@@ -62,6 +62,12 @@ public static partial class Autograd
         using var tape = new Tape();
         Tensor<T>[] inputs = xs.Select(x => x.Detach().RequiresGrad()).ToArray();
         Tensor<T> y = f(inputs);
+        if (v is null && y.Size != 1)
+        {
+            throw new InvalidOperationException($"Autograd.Grad/ValueAndGrad: f returned shape {Shapes.Format(y.Shape)}, not one element; a gradient needs a scalar function. " +
+                "For a vector-valued f use Autograd.Vjp(f, x, v) (vᵀ·J for a cotangent v shaped like f(x)) or Autograd.Jacobian(f, x).");
+        }
+
         if (!y.GradRequired)
         {
             return (y, inputs.Select(Tensor.ZerosLike).ToArray());

@@ -14,7 +14,11 @@ public static class Parallelism
         get => s_maxThreads.Value > 0 ? s_maxThreads.Value : Environment.ProcessorCount;
         set
         {
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
+            if (value < 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, $"Parallelism.MaxThreads: use at least 1 thread (got {value}); Environment.ProcessorCount ({Environment.ProcessorCount}) is the default.");
+            }
+
             s_maxThreads.Value = value;
         }
     }

@@ -65,7 +65,7 @@ public sealed class AnomalyException : ArithmeticException
     private static string Compose(AnomalyPhase phase, string op, string inputs, string? file, int line, string detail, string? scope)
     {
         string where = file is null
-            ? " (recorded by an operator, which carries no source line: use the named form, e.g. Scalar.Multiply, to get one)"
+            ? " (recorded without a source line: a Scalar operator such as *, whose named form Scalar.Multiply carries one, or an op the engine records for itself)"
             : $" at {Path.GetFileName(file)}:{line}";
         where += scope;
         string pass = phase == AnomalyPhase.Forward ? "forward" : "backward";

@@ -123,10 +123,15 @@ internal static class Shapes
     /// <summary>An axis in [−rank, rank) made non-negative.</summary>
     public static int Axis(int axis, int rank, string op, string? file, int line)
     {
-        int a = axis < 0 ? axis + rank : axis;
-        if ((uint)a >= (uint)Math.Max(rank, 1) || (rank == 0 && axis is not (0 or -1)))
+        if (rank == 0)
         {
-            Throw(op, $"axis {axis} is out of range for a tensor of rank {rank}; use an axis in [{-Math.Max(rank, 1)}, {Math.Max(rank, 1)}).", file, line);
+            Throw(op, $"a 0-d tensor has no axis {axis} (it has no axes at all); reshape it first, e.g. Reshape([1]).", file, line);
+        }
+
+        int a = axis < 0 ? axis + rank : axis;
+        if ((uint)a >= (uint)rank)
+        {
+            Throw(op, $"axis {axis} is out of range for a tensor of rank {rank}; use an axis in [{-rank}, {rank}).", file, line);
         }
 
         return a;
@@ -138,6 +143,20 @@ internal static class Shapes
         if (axes.IsEmpty)
         {
             return Enumerable.Range(0, rank).ToArray();
+        }
+
+        if (rank == 0)
+        {
+            // As PyTorch: a reduction of a 0-d tensor accepts axis 0 or −1 and reduces nothing.
+            foreach (int axis in axes)
+            {
+                if (axis is not (0 or -1))
+                {
+                    Throw(op, $"axis {axis} is out of range for a 0-d tensor; a reduction of one accepts 0 or -1.", file, line);
+                }
+            }
+
+            return [];
         }
 
         var result = new int[axes.Length];

@@ -10,7 +10,7 @@ public static partial class Tensor
     /// <param name="shape">The extent of each dimension; empty for a scalar tensor.</param>
     public static Tensor<T> Zeros<T>(params ReadOnlySpan<int> shape)
         where T : unmanaged, IFloatingPointIeee754<T>
-        => new(new T[CheckShape(shape, nameof(Zeros))], shape.ToArray());
+        => new(new T[CheckShape<T>(shape, nameof(Zeros))], shape.ToArray());
 
     /// <summary>A tensor of ones.</summary>
     /// <typeparam name="T">float or double.</typeparam>
@@ -26,7 +26,7 @@ public static partial class Tensor
     public static Tensor<T> Full<T>(T value, params ReadOnlySpan<int> shape)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var data = new T[CheckShape(shape, nameof(Full))];
+        var data = new T[CheckShape<T>(shape, nameof(Full))];
         Array.Fill(data, value);
         return new(data, shape.ToArray());
     }
@@ -46,12 +46,24 @@ public static partial class Tensor
     public static Tensor<T> Arange<T>(T start, T end, T step)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        Tensor<T>.CheckElementType(nameof(Arange));
         if (T.IsZero(step) || !T.IsFinite(step))
         {
             throw new ArgumentException($"Arange: step must be finite and non-zero (got {step}).", nameof(step));
         }
 
-        int n = Math.Max(0, int.CreateChecked(T.Ceiling((end - start) / step)));
+        if (!T.IsFinite(start) || !T.IsFinite(end))
+        {
+            throw new ArgumentException($"Arange: start and end must be finite (got {start} and {end}).", T.IsFinite(start) ? nameof(end) : nameof(start));
+        }
+
+        T count = T.Ceiling((end - start) / step);
+        if (count > T.CreateChecked(Array.MaxLength))
+        {
+            throw new ArgumentException($"Arange: [{start}, {end}) in steps of {step} has {count} values, more than an array holds.", nameof(step));
+        }
+
+        int n = Math.Max(0, int.CreateChecked(T.Max(count, T.Zero)));
         var data = new T[n];
         for (int i = 0; i < n; i++)
         {
@@ -76,7 +88,7 @@ public static partial class Tensor
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int[] s = shape.IsEmpty ? [values.Length] : shape.ToArray();
-        int size = CheckShape(s, nameof(FromArray));
+        int size = CheckShape<T>(s, nameof(FromArray));
         if (size != values.Length)
         {
             throw new ArgumentException($"FromArray: {values.Length} values do not fill shape {Shapes.Format(s)} ({size} elements).", nameof(values));
@@ -114,7 +126,12 @@ public static partial class Tensor
     public static Tensor<T> RandomNormal<T>(ReadOnlySpan<int> shape, int seed, double mean = 0.0, double std = 1.0)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var data = new T[CheckShape(shape, nameof(RandomNormal))];
+        if (!(std >= 0) || !double.IsFinite(std) || !double.IsFinite(mean))
+        {
+            throw new ArgumentOutOfRangeException(nameof(std), std, $"RandomNormal: std must be finite and ≥ 0, and the mean finite (got mean {mean}, std {std}).");
+        }
+
+        var data = new T[CheckShape<T>(shape, nameof(RandomNormal))];
         var random = new Random(seed);
         for (int i = 0; i < data.Length; i++)
         {
@@ -135,7 +152,12 @@ public static partial class Tensor
     public static Tensor<T> RandomUniform<T>(ReadOnlySpan<int> shape, int seed, double low = 0.0, double high = 1.0)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var data = new T[CheckShape(shape, nameof(RandomUniform))];
+        if (!(low <= high) || !double.IsFinite(low) || !double.IsFinite(high))
+        {
+            throw new ArgumentOutOfRangeException(nameof(high), high, $"RandomUniform: needs finite bounds with low ≤ high (got low {low}, high {high}).");
+        }
+
+        var data = new T[CheckShape<T>(shape, nameof(RandomUniform))];
         var random = new Random(seed);
         for (int i = 0; i < data.Length; i++)
         {
@@ -145,8 +167,10 @@ public static partial class Tensor
         return new(data, shape.ToArray());
     }
 
-    private static int CheckShape(ReadOnlySpan<int> shape, string op)
+    private static int CheckShape<T>(ReadOnlySpan<int> shape, string op)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
+        Tensor<T>.CheckElementType(op);
         foreach (int d in shape)
         {
             if (d < 0)

@@ -28,13 +28,21 @@ public sealed partial class Tensor<T> : IFormattable
     // pass over the memory instead of three), and reading Grad before that clears it.
     private bool _gradZeroPending;
 
-    static Tensor()
+    /// <summary>
+    /// Throws unless T is float or double. A check in the constructors, not a static constructor: a type initialiser
+    /// that throws leaves the type unusable for the rest of the process, and for float and double the JIT removes it.
+    /// </summary>
+    internal static void CheckElementType(string op)
     {
         if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
         {
-            throw new NotSupportedException($"Tensor<{typeof(T).Name}>: only float and double tensors are supported.");
+            ThrowUnsupported(op);
         }
     }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowUnsupported(string op)
+        => throw new NotSupportedException($"{op}: Tensor<{typeof(T).Name}> is not supported; tensors hold float (float32) or double (float64).");
 
     private readonly T[] _data;
 
@@ -45,6 +53,7 @@ public sealed partial class Tensor<T> : IFormattable
 
     internal Tensor(T[] data, int[] shape)
     {
+        CheckElementType("Tensor");
         _data = data;
         _shape = shape;
         if (Tape.Lender is { } lender && lender.Buffers<T>().IsLent(data))

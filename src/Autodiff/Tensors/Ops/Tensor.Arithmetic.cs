@@ -149,7 +149,9 @@ public sealed partial class Tensor<T>
         Tensor<T> y = Broadcasted<PowKernel<T>>(this, exponent, nameof(Pow), file, line);
         return Autograd.Record(nameof(Pow), y, g =>
         {
-            Tensor<T> da = g.Mul(exponent).Mul(Pow(exponent.Sub(Tensor.OnesLike(exponent))));
+            // g·b·aᵇ⁻¹, taken as 0 where b = 0 (also at a = 0, where aᵇ⁻¹ is infinite), as PyTorch and Scalar.Pow.
+            Tensor<T> zeros = Tensor.ZerosLike(y);
+            Tensor<T> da = Tensor.Where(exponent.Eq(Tensor.ZerosLike(exponent)), zeros, g.Mul(exponent).Mul(Pow(exponent.Sub(Tensor.OnesLike(exponent)))));
             Tensor<T> zeroBase = Eq(Tensor.ZerosLike(this)).Mul(exponent.Ge(Tensor.ZerosLike(exponent)));
             Tensor<T> db = Tensor.Where(zeroBase, Tensor.ZerosLike(y), g.Mul(y).Mul(Log()));
             return [da, db];

@@ -51,7 +51,7 @@ public sealed partial class Tensor<T>
         int a = Shapes.Axis(axis.Value, Rank, nameof(Squeeze), file, line);
         if (_shape[a] != 1)
         {
-            Shapes.Throw(nameof(Squeeze), $"axis {axis} of shape {Shapes.Format(_shape)} has size {_shape[a]}, not 1.", file, line);
+            return this; // as PyTorch: squeezing an axis longer than 1 leaves the tensor as it is
         }
 
         return Reshape(_shape.Where((_, d) => d != a).ToArray(), file, line);
@@ -465,12 +465,23 @@ public static partial class Tensor
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(tensors);
+        if (tensors.Count == 0)
+        {
+            Shapes.Throw(nameof(Stack), "needs at least one tensor.", file, line);
+        }
+
         foreach (Tensor<T> t in tensors)
         {
             if (!t.Shape.SequenceEqual(tensors[0].Shape))
             {
                 Shapes.Throw(nameof(Stack), $"shapes {Shapes.Format(tensors[0].Shape)} and {Shapes.Format(t.Shape)} differ.", file, line);
             }
+        }
+
+        int rank = tensors[0].Rank + 1;
+        if (axis < -rank || axis >= rank)
+        {
+            Shapes.Throw(nameof(Stack), $"axis {axis} is out of range for stacking tensors of shape {Shapes.Format(tensors[0].Shape)} (the result has rank {rank}; use an axis in [{-rank}, {rank})).", file, line);
         }
 
         return Concat(tensors.Select(t => t.Unsqueeze(axis, file, line)).ToArray(), axis, file, line);

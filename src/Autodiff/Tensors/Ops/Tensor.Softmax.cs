@@ -15,8 +15,15 @@ public sealed partial class Tensor<T>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> Softmax(int axis = -1, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
+        if (Rank == 0)
+        {
+            // As PyTorch: softmax over the one element of a 0-d tensor is 1, with gradient 0.
+            Shapes.Axes([axis], 0, nameof(Softmax), file, line);
+            return Tensor.OnesLike(this);
+        }
+
         int a = Shapes.Axis(axis, Rank, nameof(Softmax), file, line);
-        if (Rank == 0 || a != Rank - 1)
+        if (a != Rank - 1)
         {
             Tensor<T> shifted = Sub(Detach().Max(a, keepDim: true, file, line), file, line).Exp(file, line);
             return shifted.Div(shifted.Sum(a, keepDim: true, file, line), file, line);
@@ -36,8 +43,14 @@ public sealed partial class Tensor<T>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> LogSoftmax(int axis = -1, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
+        if (Rank == 0)
+        {
+            Shapes.Axes([axis], 0, nameof(LogSoftmax), file, line);
+            return Tensor.ZerosLike(this);
+        }
+
         int a = Shapes.Axis(axis, Rank, nameof(LogSoftmax), file, line);
-        if (Rank == 0 || a != Rank - 1)
+        if (a != Rank - 1)
         {
             // (x − m) − log Σ exp(x − m), m the detached maximum (a constant: the result does not depend on it), for
             // the same reason as below: x − logsumexp(x) would round log Σ to an ulp of m.

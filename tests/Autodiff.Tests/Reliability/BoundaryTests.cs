@@ -1,0 +1,55 @@
+namespace Autodiff.Tests.Reliability;
+
+/// <summary>Boundaries where the engine now does what PyTorch does (issue 15), each pinned so that it cannot drift back.</summary>
+[TestFixture]
+public sealed class BoundaryTests
+{
+    [Test]
+    public void Pow_with_a_tensor_exponent_has_gradient_zero_for_the_base_at_zero_to_the_zero()
+    {
+        Tensor<double> a = Tensor.FromArray<double>([0.0, 2.0]).RequiresGrad(), b = Tensor.FromArray<double>([0.0, 3.0]).RequiresGrad();
+        using var tape = new Tape();
+        Tensor<double>[] g = tape.Gradient(a.Pow(b).Sum(), [a, b]);
+        Assert.That(g[0].ToArray(), Is.EqualTo(new[] { 0.0, 12.0 }), "PyTorch, Scalar.Pow and Tensor.Pow(double) give 0 at 0⁰");
+        Assert.That(g[1].ToArray()[0], Is.EqualTo(0.0));
+    }
+
+    [Test]
+    public void Reductions_and_softmax_of_a_0_d_tensor_accept_axis_0_and_minus_1()
+    {
+        Tensor<double> x = Tensor.Scalar(2.5).RequiresGrad();
+        using var tape = new Tape();
+        Assert.That(x.Sum(0).Item(), Is.EqualTo(2.5));
+        Assert.That(x.Mean(-1).Item(), Is.EqualTo(2.5));
+        Assert.That(x.Softmax().Item(), Is.EqualTo(1.0));
+        Assert.That(x.LogSoftmax(0).Item(), Is.EqualTo(0.0));
+        Assert.That(tape.Gradient(x.Sum(0), [x])[0].Item(), Is.EqualTo(1.0));
+        Assert.That(tape.Gradient(x.Softmax().Add(x.Mul(0.0)), [x])[0].Item(), Is.EqualTo(0.0));
+        var error = Assert.Throws<ArgumentException>(() => x.Sum(1));
+        Assert.That(error!.Message, Does.Contain("axis 1 is out of range for a 0-d tensor"));
+    }
+
+    [Test]
+    public void Squeezing_an_axis_longer_than_1_leaves_the_tensor_as_it_is()
+        => Assert.That(Tensor.Ones<double>(2, 3).Squeeze(1).ShapeArray(), Is.EqualTo(new[] { 2, 3 }));
+
+    [Test]
+    public void Factories_name_themselves_and_reject_what_they_cannot_make()
+    {
+        Assert.That(Assert.Throws<NotSupportedException>(() => Tensor.Zeros<Half>(3))!.Message, Does.Contain("Zeros").And.Contain("float"));
+        Assert.That(Assert.Throws<NotSupportedException>(() => Tensor.Zeros<Half>(3))!.Message, Does.Contain("Zeros"), "and again: the type is still usable");
+        Assert.That(Assert.Throws<ArgumentException>(() => Tensor.Arange(0.0, double.NaN, 1.0))!.Message, Does.Contain("Arange").And.Contain("finite"));
+        Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => Tensor.RandomNormal<float>([2], seed: 1, std: -1))!.Message, Does.Contain("RandomNormal"));
+        Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => Tensor.RandomUniform<float>([2], seed: 1, low: 1, high: 0))!.Message, Does.Contain("RandomUniform"));
+    }
+
+    [Test]
+    public void Composite_ops_report_themselves_and_the_users_shapes()
+    {
+        Assert.That(Assert.Throws<ArgumentException>(() => Tensor.Stack(Array.Empty<Tensor<double>>()))!.Message, Does.StartWith("Stack"));
+        Assert.That(Assert.Throws<ArgumentException>(() => Tensor.Stack([Tensor.Ones<double>(2, 2), Tensor.Ones<double>(2, 2)], 3))!.Message,
+            Does.StartWith("Stack").And.Contain("shape [2, 2]"));
+        Assert.That(Assert.Throws<ArgumentException>(() => Tensor.Ones<double>(3).MatMul(Tensor.Ones<double>(4)))!.Message, Does.Contain("[3] · [4]"));
+        Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => Parallelism.MaxThreads = 0)!.Message, Does.Contain("Parallelism.MaxThreads"));
+    }
+}
