@@ -241,7 +241,7 @@ public readonly partial struct Scalar
     {
         Tape tape = Autodiff.Tape.Of(x, nameof(LeakyRelu));
         double v = x.Data;
-        return tape.Push(ScalarOp.LeakyRelu, v > 0.0 ? v : slope * v, x.Index, v > 0.0 ? 1.0 : slope, file, line);
+        return tape.Push(ScalarOp.LeakyRelu, v > 0.0 ? v : slope * v, x.Index, v > 0.0 ? 1.0 : slope, slope, constantFirst: false, file, line);
     }
 
     /// <summary>Recorded partial of the leaky ReLU: piecewise constant (1 or the slope), kept a number.</summary>

@@ -88,7 +88,7 @@ public sealed partial class Tape
             }
 
             Entry e = _entries[i];
-            var entry = new RecordedEntry(adjoints, g, e.A, At(e.A), e.PartialA, e.B, At(e.B), e.PartialB, At(i), (_ops[i] & ConstantFirst) != 0, _constants?[i] ?? 0.0);
+            var entry = new RecordedEntry(adjoints, g, e.A, At(e.A), e.PartialA, e.B, At(e.B), e.PartialB, At(i), (_ops[i] & ConstantFirst) != 0, e.B == Sink ? e.PartialB : 0.0);
             RecordedRule(OpAt(i))(entry);
         }
 
@@ -175,7 +175,7 @@ internal readonly ref struct RecordedEntry
     /// <summary>Set for the forms whose constant came first (c / a, cᵇ).</summary>
     public bool ConstantFirst { get; }
 
-    /// <summary>The constant an op kept for its second derivative: p of aᵖ, c of cᵇ and c / a.</summary>
+    /// <summary>The constant an op with one scalar operand kept (c of a + c and c / a, p of aᵖ, …); 0 for two operands.</summary>
     public double Constant { get; }
 
     /// <summary>Adds a contribution to ∂L/∂a.</summary>
