@@ -125,6 +125,12 @@ public sealed partial class Tape
         ScalarOp.Softplus => Scalar.SoftplusRecorded,
         ScalarOp.Gelu => Scalar.GeluRecorded,
         ScalarOp.NormalCdf => Scalar.NormalCdfRecorded,
+        ScalarOp.Expm1 => Scalar.Expm1Recorded,
+        ScalarOp.Log1p => Scalar.Log1pRecorded,
+        ScalarOp.Hypot => Scalar.HypotRecorded,
+        ScalarOp.Atan2 => Scalar.Atan2Recorded,
+        ScalarOp.Erf => Scalar.ErfRecorded,
+        ScalarOp.Erfc => Scalar.ErfcRecorded,
     };
 #pragma warning restore CS8524
 
