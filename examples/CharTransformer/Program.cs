@@ -58,9 +58,16 @@ if (stepsAt >= 0 && stepsAt + 1 < args.Length)
     evalEvery = Math.Max(1, Math.Min(evalEvery, steps / 4));
 }
 
+double Option(string name, double fallback)
+{
+    int i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? double.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+double learningRate = Option("--lr", nb.Quick ? 3e-3 : 3e-3), dropout = Option("--dropout", nb.Quick ? 0 : 0.0), weightDecay = Option("--wd", 0.01);
 ICharModel[] models = which switch
 {
-    "transformer" or "all" => [new TransformerModel(corpus.VocabularySize, context, width, layers, heads, dropout: nb.Quick ? 0 : 0.1, seed: 7)],
+    "transformer" or "all" => [new TransformerModel(corpus.VocabularySize, context, width, layers, heads, dropout, seed: 7)],
     _ => throw new ArgumentException($"--model {which}: use transformer or all"),
 };
 
@@ -70,7 +77,7 @@ foreach (ICharModel model in models)
 {
     long parameters = model.Module.Parameters().Sum(p => (long)p.Size);
     Console.WriteLine($"  {model.Name}: {parameters:N0} parameters");
-    var optimizer = new AdamW(model.Module.Parameters(), learningRate: nb.Quick ? 3e-3 : 1e-3, weightDecay: 0.1);
+    var optimizer = new AdamW(model.Module.Parameters(), learningRate, weightDecay: weightDecay);
     var schedule = new WarmupCosineLR(optimizer, warmupSteps: steps / 20, totalSteps: steps, etaMin: 1e-4);
     var random = new Random(11);
     int[] x = new int[batch * context], y = new int[batch * context];

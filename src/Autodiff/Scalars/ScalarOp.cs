@@ -77,4 +77,22 @@ public enum ScalarOp : byte
 
     /// <summary>Φ(x), the standard normal CDF.</summary>
     NormalCdf,
+
+    /// <summary>eˣ − 1.</summary>
+    Expm1,
+
+    /// <summary>ln(1 + x).</summary>
+    Log1p,
+
+    /// <summary>√(a² + b²).</summary>
+    Hypot,
+
+    /// <summary>atan2(y, x), the angle of the point (x, y).</summary>
+    Atan2,
+
+    /// <summary>erf x, the error function.</summary>
+    Erf,
+
+    /// <summary>erfc x = 1 − erf x.</summary>
+    Erfc,
 }

@@ -21,7 +21,11 @@ public sealed partial class Tape
     public bool DetectAnomalies
     {
         get => _detectAnomalies;
-        set => _detectAnomalies = value;
+        set
+        {
+            _detectAnomalies = value;
+            _limit = value ? 0 : _entries.Length; // Push's one test then sends every entry to the slow path, which checks it
+        }
     }
 
     [DoesNotReturn]
@@ -67,7 +71,8 @@ public sealed partial class Tape
             }
 
             Entry e = _entries[j];
-            double ga = e.PartialA * g, gb = e.PartialB * g;
+            // An entry with one input keeps its op's constant beside the sink (see Tape.Entry): not a partial.
+            double ga = e.PartialA * g, gb = e.B == Sink ? 0.0 : e.PartialB * g;
             if (!double.IsFinite(ga) || !double.IsFinite(gb))
             {
                 string which = !double.IsFinite(ga)

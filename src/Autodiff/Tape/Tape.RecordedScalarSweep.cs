@@ -88,7 +88,7 @@ public sealed partial class Tape
             }
 
             Entry e = _entries[i];
-            var entry = new RecordedEntry(adjoints, g, e.A, At(e.A), e.PartialA, e.B, At(e.B), e.PartialB, At(i), (_ops[i] & ConstantFirst) != 0, _constants?[i] ?? 0.0);
+            var entry = new RecordedEntry(adjoints, g, e.A, At(e.A), e.PartialA, e.B, At(e.B), e.PartialB, At(i), (_ops[i] & ConstantFirst) != 0, e.B == Sink ? e.PartialB : 0.0);
             RecordedRule(OpAt(i))(entry);
         }
 
@@ -125,6 +125,12 @@ public sealed partial class Tape
         ScalarOp.Softplus => Scalar.SoftplusRecorded,
         ScalarOp.Gelu => Scalar.GeluRecorded,
         ScalarOp.NormalCdf => Scalar.NormalCdfRecorded,
+        ScalarOp.Expm1 => Scalar.Expm1Recorded,
+        ScalarOp.Log1p => Scalar.Log1pRecorded,
+        ScalarOp.Hypot => Scalar.HypotRecorded,
+        ScalarOp.Atan2 => Scalar.Atan2Recorded,
+        ScalarOp.Erf => Scalar.ErfRecorded,
+        ScalarOp.Erfc => Scalar.ErfcRecorded,
     };
 #pragma warning restore CS8524
 
@@ -175,7 +181,7 @@ internal readonly ref struct RecordedEntry
     /// <summary>Set for the forms whose constant came first (c / a, cᵇ).</summary>
     public bool ConstantFirst { get; }
 
-    /// <summary>The constant an op kept for its second derivative: p of aᵖ, c of cᵇ and c / a.</summary>
+    /// <summary>The constant an op with one scalar operand kept (c of a + c and c / a, p of aᵖ, …); 0 for two operands.</summary>
     public double Constant { get; }
 
     /// <summary>Adds a contribution to ∂L/∂a.</summary>

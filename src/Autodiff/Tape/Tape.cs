@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Autodiff;
 
@@ -29,21 +30,27 @@ public sealed partial class Tape : IDisposable
     // Set beside the operation in _ops when the entry was recorded with caller info: its _locations slot is valid.
     private const byte HasLocation = 0x80;
 
-    // Set beside the operation in _ops when a constant came first (c / a, cᵇ): the recorded sweep of
-    // RecordedGradient must tell these from a / c and aᵖ, whose entries otherwise look the same.
+    // Set beside the operation in _ops when a constant came first (c − a, c / a, cᵇ): the recorded sweep of
+    // RecordedGradient and a recorded function's replay must tell these from a − c, a / c and aᵖ, whose entries
+    // otherwise look the same.
     private const byte ConstantFirst = 0x40;
 
     private static readonly AsyncLocal<Tape?> s_current = new();
 
     private readonly Tape? _outer;
 
-    // The entries, one slot each, in four arrays of the same length. Operations read their operands' values from
-    // the handles (Scalar.Data), so only the sweep (_entries) and printing (all four) read these arrays.
-    private Entry[] _entries;       // inputs and local partials
+    // The entries, one slot each, in four arrays of the same length (Push relies on it and skips their bounds checks).
+    // Operations read their operands' values from the handles (Scalar.Data), so only the sweeps (_entries), a recorded
+    // function's snapshot and printing read these arrays. An entry with one input keeps the op's constant, if it has
+    // one (c of a + c, c / a, Max(a, c); p of aᵖ; the slope of a leaky ReLU), where its second partial would be: its
+    // second input is the sink, which nobody reads, so the sweep may add anything there. Nothing else is stored for it.
+    private Entry[] _entries;       // inputs and local partials (or the constant)
     private double[] _values;
-    private byte[] _ops;            // the ScalarOp of each entry, | HasLocation
+    private byte[] _ops;            // the ScalarOp of each entry, | HasLocation, | ConstantFirst
     private Location[] _locations;  // written only for entries recorded with caller info (operators have none)
-    private double[]? _constants;   // the hidden constant of Pow(a, p) and Pow(c, b); made by the first such entry
+
+    // Push's one test: the capacity, or 0 while anomaly mode is on, so that both take the slow path with one compare.
+    private int _limit;
 
     private double[] _adjoints;
     private int _count;
@@ -61,6 +68,7 @@ public sealed partial class Tape : IDisposable
         _values = new double[capacity];
         _ops = new byte[capacity];
         _locations = new Location[capacity];
+        _limit = capacity;
         _adjoints = [];
         _count = 1; // slot 0 is the sink
         _outer = s_current.Value;
@@ -165,66 +173,71 @@ public sealed partial class Tape : IDisposable
     /// <summary>Appends one entry. <paramref name="a"/>/<paramref name="b"/> are input slots (the sink when absent).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal Scalar Push(ScalarOp op, double value, int a, double da, int b, double db, string? file, int line)
+        => Push((byte)op, value, a, da, b, db, file, line);
+
+    /// <summary>Appends an entry with one input.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal Scalar Push(ScalarOp op, double value, int a, double da, string? file, int line)
+        => Push((byte)op, value, a, da, Sink, 0.0, file, line);
+
+    /// <summary>
+    /// Appends an entry with one input and a constant that replaying it or differentiating it again needs (c of a + c,
+    /// the exponent of aᵖ, the base of cᵇ, …): kept in the entry's second partial, beside the sink.
+    /// <paramref name="constantFirst"/> marks the forms whose constant is the left operand (c − a, c / a, cᵇ).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal Scalar Push(ScalarOp op, double value, int a, double da, double constant, bool constantFirst, string? file, int line)
+        => Push(constantFirst ? (byte)((byte)op | ConstantFirst) : (byte)op, value, a, da, Sink, constant, file, line);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Scalar Push(byte op, double value, int a, double da, int b, double db, string? file, int line)
     {
         int i = _count;
-        Entry[] entries = _entries;
-        if ((uint)i >= (uint)entries.Length || _detectAnomalies)
+        if ((uint)i >= (uint)_limit)
         {
             // Not Grow() followed by the writes below: no vector register survives a call on x64 Unix, so every
             // double live across that call (value, da, db, the caller's values) would be kept on the stack, on
             // the fast path too; the chain benchmark's forward pass took 1.3× as long. A tail call leaves none live.
-            // Anomaly mode takes the same slow path, so that switched off it costs one test of a field.
+            // Anomaly mode sets the limit to 0, so that switched off it costs nothing beyond the capacity test.
             return PushSlow(op, value, a, da, b, db, file, line);
         }
 
-        entries[i] = new Entry(a, b, da, db);
-        _values[i] = value;
+        // i < _limit ≤ the length of all four arrays, which grow together: no bounds checks needed.
+        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_entries), i) = new Entry(a, b, da, db);
+        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_values), i) = value;
         if (file is null)
         {
-            _ops[i] = (byte)op;
+            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_ops), i) = op;
         }
         else
         {
             // Callers pass file as a compile-time constant, so after inlining only one branch is left.
-            _ops[i] = (byte)((byte)op | HasLocation);
-            _locations[i] = new Location(file, line);
+            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_ops), i) = (byte)(op | HasLocation);
+            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_locations), i) = new Location(file, line);
         }
 
         _count = i + 1;
         return new Scalar(this, i, _generation, value);
     }
 
-    /// <summary>Appends an entry with one input.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal Scalar Push(ScalarOp op, double value, int a, double da, string? file, int line)
-        => Push(op, value, a, da, Sink, 0.0, file, line);
-
     /// <summary>Push when the arrays are full or anomaly mode is on: checks the value, grows, then appends.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private Scalar PushSlow(ScalarOp op, double value, int a, double da, int b, double db, string? file, int line)
+    private Scalar PushSlow(byte op, double value, int a, double da, int b, double db, string? file, int line)
     {
         if (_detectAnomalies && !double.IsFinite(value))
         {
-            ThrowScalarForwardAnomaly(op, value, a, b, file, line);
+            ThrowScalarForwardAnomaly((ScalarOp)(op & ~ConstantFirst), value, a, b, file, line);
         }
 
         int i = _count;
         if (i >= _entries.Length)
         {
-            int capacity = checked(_entries.Length * 2);
-            Array.Resize(ref _entries, capacity);
-            Array.Resize(ref _values, capacity);
-            Array.Resize(ref _ops, capacity);
-            Array.Resize(ref _locations, capacity);
-            if (_constants is not null)
-            {
-                Array.Resize(ref _constants, capacity);
-            }
+            Grow(i + 1);
         }
 
         _entries[i] = new Entry(a, b, da, db);
         _values[i] = value;
-        _ops[i] = file is null ? (byte)op : (byte)((byte)op | HasLocation);
+        _ops[i] = file is null ? op : (byte)(op | HasLocation);
         if (file is not null)
         {
             _locations[i] = new Location(file, line);
@@ -234,25 +247,15 @@ public sealed partial class Tape : IDisposable
         return new Scalar(this, i, _generation, value);
     }
 
-    /// <summary>
-    /// Appends an entry with one input and a constant that its derivative's own derivative needs (the exponent of
-    /// aᵖ, the base of cᵇ); <paramref name="constantFirst"/> marks the forms whose constant is the left operand.
-    /// </summary>
-    internal Scalar Push(ScalarOp op, double value, int a, double da, double constant, bool constantFirst, string? file, int line)
+    /// <summary>Grows the four entry arrays (together: Push relies on their equal length) to hold at least <paramref name="needed"/> slots.</summary>
+    private void Grow(int needed)
     {
-        Scalar y = Push(op, value, a, da, Sink, 0.0, file, line);
-        if (constantFirst)
-        {
-            _ops[y.Index] |= ConstantFirst;
-        }
-
-        if (_constants is null || _constants.Length < _entries.Length)
-        {
-            Array.Resize(ref _constants, _entries.Length);
-        }
-
-        _constants[y.Index] = constant;
-        return y;
+        int capacity = Math.Max(needed, checked(_entries.Length * 2));
+        Array.Resize(ref _entries, capacity);
+        Array.Resize(ref _values, capacity);
+        Array.Resize(ref _ops, capacity);
+        Array.Resize(ref _locations, capacity);
+        _limit = _detectAnomalies ? 0 : capacity;
     }
 
     /// <summary>The tape of a live scalar; throws a clear exception for a default, stale or disposed one.</summary>
@@ -341,8 +344,11 @@ public sealed partial class Tape : IDisposable
         $"{op}: the tape has been disposed, and with it everything recorded on it. Differentiate (Backward, Gradient) " +
         "inside the tape's using block, or create a new Tape for a new computation.");
 
-    /// <summary>One recorded operation: its inputs (slots) and the local partial derivatives with respect to them.</summary>
-    private readonly record struct Entry(int A, int B, double PartialA, double PartialB);
+    /// <summary>
+    /// One recorded operation: its inputs (slots) and the local partial derivatives with respect to them. An entry with
+    /// one input has the sink as <see cref="B"/> and its op's constant (if any) as <see cref="PartialB"/>.
+    /// </summary>
+    internal readonly record struct Entry(int A, int B, double PartialA, double PartialB);
 
     /// <summary>Where an entry was recorded; used only for printing the tape.</summary>
     private readonly record struct Location(string File, int Line);

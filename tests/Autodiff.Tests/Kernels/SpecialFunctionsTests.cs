@@ -3,7 +3,7 @@ using Autodiff.Kernels;
 namespace Autodiff.Tests;
 
 /// <summary>
-/// Erf, Erfc, the standard normal distribution and Log1p against reference values. Every expected value is the
+/// Erf, Erfc, the standard normal distribution, Log1p and Expm1 against reference values. Every expected value is the
 /// double nearest to the exact result for the (double) argument shown, computed with 50-digit mpmath; the
 /// classical ones agree with Abramowitz and Stegun, table 7.1.
 /// </summary>
@@ -158,6 +158,50 @@ public sealed class SpecialFunctionsTests
         Assert.That(
             SpecialFunctions.Log1p(x),
             Is.EqualTo(expected).Within(RelativeTolerance * Math.Abs(expected)));
+    }
+
+    [TestCase(1e-300, 1e-300)]
+    [TestCase(1e-17, 1e-17)]
+    [TestCase(1e-10, 1.00000000005e-10)]
+    [TestCase(-1e-10, -9.999999999500001e-11)]
+    [TestCase(1e-5, 1.0000050000166668e-05)]
+    [TestCase(0.1, 0.10517091807564763)]
+    [TestCase(-0.1, -0.09516258196404043)]
+    [TestCase(0.5, 0.6487212707001282)]
+    [TestCase(-0.7, -0.5034146962085905)]
+    [TestCase(1.0, 1.7182818284590453)]
+    [TestCase(-1.0, -0.6321205588285577)]
+    [TestCase(5.0, 147.4131591025766)]
+    [TestCase(-20.0, -0.9999999979388464)]
+    [TestCase(700.0, 1.0142320547350045e+304)]
+    public void Expm1_is_relatively_accurate(double x, double expected)
+    {
+        Assert.That(SpecialFunctions.Expm1(x), Is.EqualTo(expected).Within(RelativeTolerance * Math.Abs(expected)));
+    }
+
+    [Test]
+    public void Expm1_saturates_keeps_the_sign_of_zero_and_gives_the_exponential()
+    {
+        Assert.That(SpecialFunctions.Expm1(-40.0), Is.EqualTo(-1.0));
+        Assert.That(SpecialFunctions.Expm1(double.NegativeInfinity), Is.EqualTo(-1.0));
+        Assert.That(SpecialFunctions.Expm1(710.0), Is.EqualTo(double.PositiveInfinity));
+        Assert.That(SpecialFunctions.Expm1(double.NaN), Is.NaN);
+        Assert.That(double.IsNegative(SpecialFunctions.Expm1(-0.0)), Is.True);
+        Assert.That(double.ExpM1(1e-17), Is.Zero, "the BCL's ExpM1 is Exp(x) − 1: the reason for ours");
+
+        // Where e^x − 1 rounds to −1, its derivative e^x is still there to full precision.
+        Assert.That(SpecialFunctions.Expm1(-50.0, out double exp), Is.EqualTo(-1.0));
+        Assert.That(exp, Is.EqualTo(Math.Exp(-50.0)));
+    }
+
+    [TestCase(0.0, 1.1283791670955126)]
+    [TestCase(0.5, 0.8787825789354448)]
+    [TestCase(-2.0, 0.020666985354092053)]
+    [TestCase(5.0, 1.5670866531017336e-11)]
+    [TestCase(26.0, 2.9470349932662697e-294)]
+    public void Erf_derivative_matches_reference_values(double x, double expected)
+    {
+        Assert.That(SpecialFunctions.ErfDerivative(x), Is.EqualTo(expected).Within(RelativeTolerance * expected));
     }
 
     [Test]

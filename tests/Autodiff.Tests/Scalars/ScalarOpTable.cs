@@ -67,7 +67,23 @@ public static class ScalarOpTable
         Unary("Softplus", ScalarOp.Softplus, a => Scalar.Softplus(a), a => Math.Log(1 + Math.Exp(a)), Uniform(-30, 30)),
         Unary("Gelu", ScalarOp.Gelu, a => Scalar.Gelu(a), a => a * NormalCdfReference(a), Uniform(-8, 8)),
         Unary("NormalCdf", ScalarOp.NormalCdf, a => Scalar.NormalCdf(a), NormalCdfReference, Uniform(-8, 8)),
+        Unary("Max(a, 2.5)", ScalarOp.Max, a => Scalar.Max(a, 2.5), a => Math.Max(a, 2.5), AwayFrom(2.5, -5, 5)),
+        Unary("Min(a, -1)", ScalarOp.Min, a => Scalar.Min(a, -1.0), a => Math.Min(a, -1.0), AwayFrom(-1.0, -5, 5)),
+        Unary("Expm1", ScalarOp.Expm1, a => Scalar.Expm1(a), a => Math.Exp(a) - 1.0, Uniform(-10, 5)),
+        Unary("Expm1 near 0", ScalarOp.Expm1, a => Scalar.Expm1(a), a => a + (a * a / 2) + (a * a * a / 6), Uniform(-1e-6, 1e-6)),
+        Unary("Log1p", ScalarOp.Log1p, a => Scalar.Log1p(a), a => Math.Log(1.0 + a), Uniform(-0.9, 20)),
+        Unary("Log1p near 0", ScalarOp.Log1p, a => Scalar.Log1p(a), a => a - (a * a / 2) + (a * a * a / 3), Uniform(-1e-6, 1e-6)),
+        Binary("Hypot", ScalarOp.Hypot, (a, b) => Scalar.Hypot(a, b), (a, b) => Math.Sqrt((a * a) + (b * b)), Two(AwayFromZero(0.1, 5), Uniform(-5, 5))),
+        Binary("Atan2(y, x)", ScalarOp.Atan2, (y, x) => Scalar.Atan2(y, x), Math.Atan2, Two(AwayFromZero(0.1, 5), Uniform(-5, 5))),
+        Unary("Erf", ScalarOp.Erf, a => Scalar.Erf(a), ErfReference, Uniform(-4, 4)),
+        Unary("Erfc", ScalarOp.Erfc, a => Scalar.Erfc(a), a => 1.0 - ErfReference(a), Uniform(-4, 4)),
     ];
+
+    /// <summary>Values in [lo, hi] at least 1e-3 from <paramref name="kink"/>, for Max/Min with a constant away from ties.</summary>
+    private static Gen<double> AwayFrom(double kink, double lo, double hi) => Uniform(lo, hi).Where(a => Math.Abs(a - kink) > 1e-3);
+
+    /// <summary>erf x = 2Φ(x√2) − 1, by the same quadrature as <see cref="NormalCdfReference"/>: independent of the engine's erf.</summary>
+    private static double ErfReference(double x) => (2.0 * NormalCdfReference(x * Math.Sqrt(2.0))) - 1.0;
 
     /// <summary>Φ(x) by Simpson's rule on the density: independent of the engine's erfc.</summary>
     private static double NormalCdfReference(double x)
