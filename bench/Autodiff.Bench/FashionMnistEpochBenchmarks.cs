@@ -39,7 +39,7 @@ public class FashionMnistEpochBenchmarks
         ThreadCount.UseOnBothSides(Threads);
         (Dataset train, _) = FashionMnist.Load();
         _pair = new TrainingPair(seed: 11);
-        _loader = new DataLoader(train, BatchSize, shuffle: true, seed: 12);
+        _loader = new DataLoader(train, BatchSize, shuffle: true, seed: 12, reuseBuffers: true);
 
         _torchImages = torch.tensor(train.Features.ToArray(), [train.Count, TrainingPair.Inputs]);
         _torchLabels = torch.tensor(train.Labels.Select(c => (long)c).ToArray(), [train.Count]);

@@ -55,7 +55,7 @@ Notebook.Text($"Adam (lr 1e-3, cosine-annealed to 0 over the run), batches of 12
 var model = NewModel(seed: 1);
 var optimizer = new Adam(model.Parameters(), learningRate: 1e-3);
 var schedule = new CosineAnnealingLR(optimizer, tMax: epochs);
-var loader = new DataLoader(train, batchSize: 128, shuffle: true, seed: 5);
+var loader = new DataLoader(train, batchSize: 128, shuffle: true, seed: 5, reuseBuffers: true);
 var trainLosses = new List<double>();
 var accuracies = new List<double>();
 var trainClock = Stopwatch.StartNew();

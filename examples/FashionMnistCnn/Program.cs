@@ -73,7 +73,7 @@ foreach ((string name, Module<Tensor<float>, Tensor<float>> layer) in model.Name
 Notebook.Text($"Adam (lr 1e-3, cosine-annealed to 0), batches of 64, {epochs} epoch{(epochs == 1 ? "" : "s")}{(nb.Quick ? " (quick mode; the full run trains 8 on all 60,000 images)" : "")}.");
 var optimizer = new Adam(model.Parameters(), learningRate: 1e-3);
 var schedule = new CosineAnnealingLR(optimizer, tMax: epochs);
-var loader = new DataLoader(train, batchSize: 64, shuffle: true, seed: 5);
+var loader = new DataLoader(train, batchSize: 64, shuffle: true, seed: 5, reuseBuffers: true);
 var trainLosses = new List<double>();
 var epochSeconds = new List<double>();
 EpochProgress.Run("Fashion-MNIST CNN", epochs, epoch =>

@@ -13,11 +13,13 @@ namespace Autodiff.NN.Data;
 /// <see cref="Epoch(int)"/> gives a chosen epoch's batches without advancing that count.
 /// </para>
 /// <para>
-/// <b>Buffers.</b> By default the batches of one pass share buffers: a batch stays valid until the next one is
-/// requested from the same enumerator, then its tensor and label array are overwritten. That is what a training
-/// step needs (forward, backward and update before the next batch) and it keeps an epoch free of allocations
-/// after the first batch. To keep batches (e.g. <c>loader.ToList()</c>), <c>Clone()</c> them or create the loader
-/// with <c>reuseBuffers: false</c>. Separate enumerations never share buffers, so two passes may run side by side.
+/// <b>Buffers.</b> By default every batch has its own tensor and label array, so batches can be kept
+/// (<c>loader.ToList()</c>) as PyTorch's can. With <c>reuseBuffers: true</c> the full batches of one pass share one
+/// feature buffer (a <see cref="ReusedBuffer{T}"/>): a batch's X stays valid until the next batch is requested from
+/// the same enumerator, and reading it after that throws instead of showing the next batch's numbers — what a
+/// training step needs (forward, backward and update before the next batch), without an epoch's worth of feature
+/// arrays for the collector. The labels are a new array for every batch either way. Separate enumerations never
+/// share buffers, so two passes may run side by side.
 /// </para>
 /// </remarks>
 public sealed class DataLoader : IEnumerable<(Tensor<float> X, int[] Y)>
@@ -31,10 +33,10 @@ public sealed class DataLoader : IEnumerable<(Tensor<float> X, int[] Y)>
     /// <param name="dataset">The samples.</param>
     /// <param name="batchSize">Samples per batch, ≥ 1.</param>
     /// <param name="shuffle">Whether to reshuffle every epoch; in data-set order when false.</param>
-    /// <param name="seed">The seed of the per-epoch shuffles.</param>
+    /// <param name="seed">The seed of the per-epoch shuffles; drawn from <see cref="Generator"/> when null.</param>
     /// <param name="dropLast">Whether to leave out the last batch when it is smaller than <paramref name="batchSize"/>.</param>
-    /// <param name="reuseBuffers">Whether successive batches of a pass share their buffers (see remarks).</param>
-    public DataLoader(Dataset dataset, int batchSize, bool shuffle = true, int seed = 0, bool dropLast = false, bool reuseBuffers = true)
+    /// <param name="reuseBuffers">Whether successive full batches of a pass share their feature buffer (see remarks); off by default.</param>
+    public DataLoader(Dataset dataset, int batchSize, bool shuffle = true, int? seed = null, bool dropLast = false, bool reuseBuffers = false)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         if (batchSize < 1)
@@ -47,7 +49,7 @@ public sealed class DataLoader : IEnumerable<(Tensor<float> X, int[] Y)>
         BatchSize = batchSize;
         DropLast = dropLast;
         _shuffle = shuffle;
-        _seed = seed;
+        _seed = seed ?? Generator.NextSeed();
         _reuseBuffers = reuseBuffers;
     }
 
@@ -92,8 +94,8 @@ public sealed class DataLoader : IEnumerable<(Tensor<float> X, int[] Y)>
     {
         int[] order = Order(epoch);
         int[] shape = Dataset.Features.ShapeArray();
-        Tensor<float>? full = null;
-        int[]? fullLabels = null;
+        ReusedBuffer<float>? shared = _reuseBuffers ? new ReusedBuffer<float>(
+            $"DataLoader: this batch was overwritten by the next one (the loader was made with reuseBuffers: true, so the full batches of a pass share one buffer). Clone() a batch to keep it, or create the loader without reuseBuffers.") : null;
         for (int start = 0; start < order.Length; start += BatchSize)
         {
             int count = Math.Min(BatchSize, order.Length - start);
@@ -103,19 +105,9 @@ public sealed class DataLoader : IEnumerable<(Tensor<float> X, int[] Y)>
             }
 
             shape[0] = count;
-            Tensor<float> x;
-            int[] y;
-            if (count == BatchSize && _reuseBuffers)
-            {
-                x = full ??= Tensor.Zeros<float>(shape);
-                y = fullLabels ??= new int[count];
-            }
-            else
-            {
-                // The short last batch comes once per epoch, so it gets its own buffers.
-                x = Tensor.Zeros<float>(shape);
-                y = new int[count];
-            }
+            // The short last batch comes once per epoch, so it gets its own buffer.
+            Tensor<float> x = shared is not null && count == BatchSize ? shared.Next(shape) : Tensor.Zeros<float>(shape);
+            int[] y = new int[count];
 
             Dataset.Gather(order.AsSpan(start, count), x.MutableSpan(), y);
             yield return (x, y);

@@ -167,7 +167,7 @@ public static partial class Tensor
         return new(data, shape.ToArray());
     }
 
-    private static int CheckShape<T>(ReadOnlySpan<int> shape, string op)
+    internal static int CheckShape<T>(ReadOnlySpan<int> shape, string op)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Tensor<T>.CheckElementType(op);

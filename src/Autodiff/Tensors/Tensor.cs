@@ -79,7 +79,7 @@ public sealed partial class Tensor<T> : IFormattable
     {
         get
         {
-            if (_lender is not null && _lender.RecycleEpoch != _lentEpoch)
+            if ((_lender is not null && _lender.RecycleEpoch != _lentEpoch) || (_versionOwner ?? this)._expiredBecause is not null)
             {
                 ThrowRecycled();
             }
@@ -87,6 +87,16 @@ public sealed partial class Tensor<T> : IFormattable
             return _data;
         }
     }
+
+    // Set by the owner of a reused buffer (a DataLoader's batch) when it hands the buffer to the next user: reading this
+    // tensor, or a view of it, then throws this message instead of showing the next batch's numbers.
+    private string? _expiredBecause;
+
+    /// <summary>
+    /// Marks this tensor (and every view of it) unreadable from now on, because its owner reuses its elements; reading
+    /// it then throws an <see cref="InvalidOperationException"/> with <paramref name="because"/>.
+    /// </summary>
+    internal void Expire(string because) => (_versionOwner ?? this)._expiredBecause = because;
 
     /// <summary>Whether the elements live in an array lent by a tape until its next reset.</summary>
     internal bool IsLent => _lender is not null;
@@ -227,7 +237,7 @@ public sealed partial class Tensor<T> : IFormattable
     /// <summary>A deep copy with its own data, untracked.</summary>
     public Tensor<T> Clone() => new((T[])Data.Clone(), _shape);
 
-    private void ThrowRecycled() => throw new InvalidOperationException(
+    private void ThrowRecycled() => throw new InvalidOperationException((_versionOwner ?? this)._expiredBecause ??
         $"This tensor (shape {Shapes.Format(_shape)}{(Node is null ? "" : $", made by '{Node.Name}'{Shapes.Where(Node.File, Node.Line)}")}) was computed while a tape was recording, and that tape has been reset since: " +
         "Reset() recycles the memory of everything computed on it for the next step. Read what you need before the reset " +
         "(Item(), ToArray(), or Clone() for a tensor that outlives it).");
@@ -258,10 +268,20 @@ public sealed partial class Tensor<T> : IFormattable
     public override string ToString() => ToString("G6", CultureInfo.InvariantCulture);
 
     /// <summary>Shape, dtype and values formatted with <paramref name="format"/>.</summary>
-    /// <param name="format">A numeric format for the elements, e.g. "F3".</param>
-    /// <param name="formatProvider">The culture; invariant when null.</param>
+    /// <remarks>
+    /// Without a format (as <c>Console.WriteLine(t)</c> and <c>$"{t}"</c> call it, passing the current culture) this
+    /// is exactly <see cref="ToString()"/>: 6 significant digits, invariant culture, so that a tensor prints the same
+    /// wherever it is printed and its ", " separators stay unambiguous. An explicit format uses the given culture.
+    /// </remarks>
+    /// <param name="format">A numeric format for the elements, e.g. "F3"; null or empty for the default.</param>
+    /// <param name="formatProvider">The culture for an explicit format; invariant when null.</param>
     public string ToString(string? format, IFormatProvider? formatProvider)
     {
+        if (string.IsNullOrEmpty(format))
+        {
+            (format, formatProvider) = ("G6", CultureInfo.InvariantCulture);
+        }
+
         formatProvider ??= CultureInfo.InvariantCulture;
         var sb = new StringBuilder("tensor(");
         if (Rank == 0)

@@ -97,20 +97,36 @@ public sealed class DataLoaderTests
     }
 
     [Test]
-    public void Reused_buffers_hold_each_batch_until_the_next_is_requested()
+    public void Batches_can_be_kept_by_default_as_PyTorch_keeps_them()
     {
-        var loader = new DataLoader(DatasetTests.Indexed(10), batchSize: 4, shuffle: false);
+        // Issue 15: with buffers reused by default, ToList() gave the last batch four times.
+        List<(Tensor<float> X, int[] Y)> batches = new DataLoader(DatasetTests.Indexed(8, classes: 8), 2, shuffle: false).ToList();
+        Assert.That(batches.Select(b => DatasetTests.SampleIds(b.X)), Is.EqualTo(new[] { new[] { 0, 1 }, [2, 3], [4, 5], [6, 7] }));
+        Assert.That(batches.Select(b => b.Y), Is.EqualTo(new[] { new[] { 0, 1 }, [2, 3], [4, 5], [6, 7] }).Using<int[]>((a, b) => a.SequenceEqual(b)));
+    }
+
+    [Test]
+    public void Reused_buffers_are_an_opt_in_and_a_batch_read_after_the_loader_moved_on_throws()
+    {
+        var loader = new DataLoader(DatasetTests.Indexed(10, classes: 10), batchSize: 4, shuffle: false, reuseBuffers: true);
         using IEnumerator<(Tensor<float> X, int[] Y)> e = loader.GetEnumerator();
         Assert.That(e.MoveNext(), Is.True);
         (Tensor<float> first, int[] firstLabels) = e.Current;
+        Tensor<float> kept = first.Clone(), view = first.Reshape([2, 2, 2]);
         Assert.That(DatasetTests.SampleIds(first), Is.EqualTo(new[] { 0, 1, 2, 3 }));
         Assert.That(e.MoveNext(), Is.True);
-        Assert.That(e.Current.X, Is.SameAs(first), "full batches share one buffer");
-        Assert.That(e.Current.Y, Is.SameAs(firstLabels));
-        Assert.That(DatasetTests.SampleIds(first), Is.EqualTo(new[] { 4, 5, 6, 7 }));
+        Assert.That(DatasetTests.SampleIds(e.Current.X), Is.EqualTo(new[] { 4, 5, 6, 7 }));
+
+        var error = Assert.Throws<InvalidOperationException>(() => first.ToArray());
+        Assert.That(error!.Message, Does.Contain("overwritten by the next one").And.Contain("reuseBuffers").And.Contain("Clone()"));
+        Assert.Throws<InvalidOperationException>(() => view.Sum(), "a view of the superseded batch is superseded too");
+        Assert.That(DatasetTests.SampleIds(kept), Is.EqualTo(new[] { 0, 1, 2, 3 }), "a clone taken in time keeps its values");
+        Assert.That(firstLabels, Is.EqualTo(new[] { 0, 1, 2, 3 }), "labels are a new array for every batch");
+
+        Tensor<float> second = e.Current.X;
         Assert.That(e.MoveNext(), Is.True);
         Assert.That(e.Current.X.ShapeArray(), Is.EqualTo(new[] { 2, 2 }));
-        Assert.That(DatasetTests.SampleIds(first), Is.EqualTo(new[] { 4, 5, 6, 7 }), "the short last batch has its own buffer");
+        Assert.That(DatasetTests.SampleIds(second), Is.EqualTo(new[] { 4, 5, 6, 7 }), "the short last batch has its own buffer");
         Assert.That(e.MoveNext(), Is.False);
     }
 

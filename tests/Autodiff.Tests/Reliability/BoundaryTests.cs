@@ -52,4 +52,34 @@ public sealed class BoundaryTests
         Assert.That(Assert.Throws<ArgumentException>(() => Tensor.Ones<double>(3).MatMul(Tensor.Ones<double>(4)))!.Message, Does.Contain("[3] · [4]"));
         Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => Parallelism.MaxThreads = 0)!.Message, Does.Contain("Parallelism.MaxThreads"));
     }
+
+    [Test]
+    public void A_tensor_prints_the_same_through_ToString_Console_and_interpolation()
+    {
+        Tensor<double> t = Tensor.FromArray<double>([1.0 / 3.0, 2.5]);
+        string expected = "tensor([0.333333, 2.5], shape=[2], dtype=float64)";
+        Assert.That(t.ToString(), Is.EqualTo(expected));
+        Assert.That($"{t}", Is.EqualTo(expected), "string interpolation calls IFormattable.ToString(null, culture)");
+        var writer = new StringWriter(new System.Globalization.CultureInfo("de-DE"));
+        writer.Write(t);
+        Assert.That(writer.ToString(), Is.EqualTo(expected), "TextWriter.Write(object), as Console.WriteLine(t), passes its culture and no format");
+        Assert.That(t.ToString("F2", System.Globalization.CultureInfo.InvariantCulture), Does.StartWith("tensor([0.33, 2.50]"), "an explicit format still applies");
+    }
+
+    [Test]
+    public void A_reused_buffer_hands_out_new_tensors_and_the_superseded_one_throws_when_read()
+    {
+        var buffer = new ReusedBuffer<double>("frame 1 was overwritten: Clone() what you keep");
+        Tensor<double> first = buffer.Next(2, 2);
+        first.MutableSpan().Fill(1);
+        Tensor<double> view = first.Reshape([4]), second = buffer.Next(4);
+        Assert.That(second.ToArray(), Is.EqualTo(new[] { 1.0, 1, 1, 1 }), "the same elements, under a new handle");
+        Assert.That(Assert.Throws<InvalidOperationException>(() => first.ToArray())!.Message, Is.EqualTo("frame 1 was overwritten: Clone() what you keep"));
+        Assert.Throws<InvalidOperationException>(() => view.Sum());
+        Tensor<double> third = buffer.Next(3);
+        Assert.That(third.ToArray(), Is.EqualTo(new double[3]), "another size gets new elements");
+        Assert.Throws<InvalidOperationException>(() => second.ToArray());
+        Assert.Throws<ArgumentException>(() => buffer.Next(-1));
+        Assert.That(third.ToArray(), Has.Length.EqualTo(3), "a rejected call changes nothing");
+    }
 }

@@ -20,8 +20,9 @@ public sealed class MultiheadAttention : Module<Tensor<float>, Tensor<float>>
     /// <param name="dropout">Dropout of the attention weights in training.</param>
     /// <param name="bias">Whether the projections have biases.</param>
     /// <param name="seed">Seed of the initial weights and of the dropout masks.</param>
-    public MultiheadAttention(int embedDim, int numHeads, double dropout = 0.0, bool bias = true, int seed = 0)
+    public MultiheadAttention(int embedDim, int numHeads, double dropout = 0.0, bool bias = true, int? seed = null)
     {
+        int seedValue = seed ?? Generator.NextSeed();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(embedDim);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(numHeads);
         if (embedDim % numHeads != 0)
@@ -33,12 +34,12 @@ public sealed class MultiheadAttention : Module<Tensor<float>, Tensor<float>>
         EmbedDim = embedDim;
         NumHeads = numHeads;
         Dropout = dropout;
-        _seed = seed;
+        _seed = seedValue;
         InProjWeight = Tensor.Zeros<float>(3 * embedDim, embedDim);
-        Init.XavierUniform<float>(InProjWeight.MutableSpan(), embedDim, 3 * embedDim, seed);
+        Init.XavierUniform<float>(InProjWeight.MutableSpan(), embedDim, 3 * embedDim, seedValue);
         InProjWeight.RequiresGrad();
         InProjBias = bias ? Tensor.Zeros<float>(3 * embedDim).RequiresGrad() : null;
-        OutProj = new Linear(embedDim, embedDim, bias, unchecked((seed * 31) + 5));
+        OutProj = new Linear(embedDim, embedDim, bias, unchecked((seedValue * 31) + 5));
         OutProj.Bias?.MutableSpan().Clear();
     }
 

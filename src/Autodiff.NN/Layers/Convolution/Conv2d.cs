@@ -22,7 +22,7 @@ public sealed class Conv2d : Module<Tensor<float>, Tensor<float>>
     /// <param name="dilation">The spacing of the kernel's taps.</param>
     /// <param name="bias">Whether to add a learned bias per filter.</param>
     /// <param name="seed">Seed of the initial weights.</param>
-    public Conv2d(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, int dilation = 1, bool bias = true, int seed = 0)
+    public Conv2d(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, int dilation = 1, bool bias = true, int? seed = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inChannels);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(outChannels);
@@ -36,7 +36,7 @@ public sealed class Conv2d : Module<Tensor<float>, Tensor<float>>
         Stride = stride;
         Padding = padding;
         Dilation = dilation;
-        (Weight, Bias) = Init.LayerParameters([outChannels, inChannels, kernelSize, kernelSize], outChannels, bias, fanIn: inChannels * kernelSize * kernelSize, seed);
+        (Weight, Bias) = Init.LayerParameters([outChannels, inChannels, kernelSize, kernelSize], outChannels, bias, fanIn: inChannels * kernelSize * kernelSize, seed ?? Generator.NextSeed());
     }
 
     /// <summary>C_in.</summary>

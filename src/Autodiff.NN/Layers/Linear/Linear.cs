@@ -16,7 +16,7 @@ public sealed class Linear : Module<Tensor<float>, Tensor<float>>
     /// <param name="outFeatures">The size of each output sample.</param>
     /// <param name="bias">Whether to add a learned bias.</param>
     /// <param name="seed">Seed of the initial weights.</param>
-    public Linear(int inFeatures, int outFeatures, bool bias = true, int seed = 0)
+    public Linear(int inFeatures, int outFeatures, bool bias = true, int? seed = null)
     {
         if (inFeatures < 1 || outFeatures < 1)
         {
@@ -26,7 +26,7 @@ public sealed class Linear : Module<Tensor<float>, Tensor<float>>
 
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
-        (Weight, Bias) = Init.LayerParameters([outFeatures, inFeatures], outFeatures, bias, fanIn: inFeatures, seed);
+        (Weight, Bias) = Init.LayerParameters([outFeatures, inFeatures], outFeatures, bias, fanIn: inFeatures, seed ?? Generator.NextSeed());
     }
 
     /// <summary>The size of each input sample.</summary>

@@ -36,11 +36,12 @@ public sealed class GRU : Module<Tensor<float>, (Tensor<float> Output, Tensor<fl
     /// <param name="batchFirst">Input and output are [B, T, features] rather than [T, B, features]; the state is always [layers, B, H].</param>
     /// <param name="dropout">Probability of dropping an element of each layer's output except the last's, in training mode.</param>
     /// <param name="seed">Seed of the initial weights (and of the dropout masks).</param>
-    public GRU(int inputSize, int hiddenSize, int numLayers = 1, bool bias = true, bool batchFirst = false, double dropout = 0, int seed = 0)
+    public GRU(int inputSize, int hiddenSize, int numLayers = 1, bool bias = true, bool batchFirst = false, double dropout = 0, int? seed = null)
     {
+        int seedValue = seed ?? Generator.NextSeed();
         Functional.CheckDropoutProbability(dropout);
-        _parameters = new RecurrentParameters(nameof(GRU), inputSize, hiddenSize, numLayers, bias, 3, seed, cell: false);
-        _dropoutSeeds = new Random(unchecked((seed * 31) + 7));
+        _parameters = new RecurrentParameters(nameof(GRU), inputSize, hiddenSize, numLayers, bias, 3, seedValue, cell: false);
+        _dropoutSeeds = new Random(unchecked((seedValue * 31) + 7));
         InputSize = inputSize;
         HiddenSize = hiddenSize;
         NumLayers = numLayers;
@@ -130,10 +131,11 @@ public static partial class Functional
     /// <param name="seed">Seed of the dropout masks.</param>
     /// <returns>The output (the last layer's h at every step) and the final state h_n ([layers, B, H]).</returns>
     public static (Tensor<T> Output, Tensor<T> HN) GRU<T>(Tensor<T> input, Tensor<T>? h0, IReadOnlyList<Tensor<T>> weights,
-        bool bias = true, bool batchFirst = false, double dropout = 0, bool training = false, int seed = 0)
+        bool bias = true, bool batchFirst = false, double dropout = 0, bool training = false, int? seed = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         const string Op = "GRU";
+        int dropoutSeed = seed ?? (training && dropout > 0 ? Generator.NextSeed() : 0);
         CheckDropoutProbability(dropout);
         (int layers, int hidden) = CheckRecurrentWeights(weights, bias, 3, Op);
         (Tensor<T> x, int steps, int batch, bool batched) = CheckSequence(input, weights[0].Shape[1], batchFirst, Op);
@@ -157,7 +159,7 @@ public static partial class Functional
             x = Tensor.Stack(outputs, time);
             if (training && dropout > 0 && layer < layers - 1)
             {
-                x = Dropout(x, dropout, unchecked(seed + layer), training: true);
+                x = Dropout(x, dropout, unchecked(dropoutSeed + layer), training: true);
             }
         }
 

@@ -28,9 +28,9 @@ public sealed class GRUCell : Module<Tensor<float>, Tensor<float>>
     /// <param name="hiddenSize">H, features of the hidden state.</param>
     /// <param name="bias">Whether to add the biases b_ih and b_hh.</param>
     /// <param name="seed">Seed of the initial weights.</param>
-    public GRUCell(int inputSize, int hiddenSize, bool bias = true, int seed = 0)
+    public GRUCell(int inputSize, int hiddenSize, bool bias = true, int? seed = null)
     {
-        _parameters = new RecurrentParameters(nameof(GRUCell), inputSize, hiddenSize, 1, bias, 3, seed, cell: true);
+        _parameters = new RecurrentParameters(nameof(GRUCell), inputSize, hiddenSize, 1, bias, 3, seed ?? Generator.NextSeed(), cell: true);
         InputSize = inputSize;
         HiddenSize = hiddenSize;
     }

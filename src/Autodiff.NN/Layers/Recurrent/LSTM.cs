@@ -41,11 +41,12 @@ public sealed class LSTM : Module<Tensor<float>, (Tensor<float> Output, Tensor<f
     /// <param name="batchFirst">Input and output are [B, T, features] rather than [T, B, features]; the states are always [layers, B, H].</param>
     /// <param name="dropout">Probability of dropping an element of each layer's output except the last's, in training mode.</param>
     /// <param name="seed">Seed of the initial weights (and of the dropout masks).</param>
-    public LSTM(int inputSize, int hiddenSize, int numLayers = 1, bool bias = true, bool batchFirst = false, double dropout = 0, int seed = 0)
+    public LSTM(int inputSize, int hiddenSize, int numLayers = 1, bool bias = true, bool batchFirst = false, double dropout = 0, int? seed = null)
     {
+        int seedValue = seed ?? Generator.NextSeed();
         Functional.CheckDropoutProbability(dropout);
-        _parameters = new RecurrentParameters(nameof(LSTM), inputSize, hiddenSize, numLayers, bias, 4, seed, cell: false);
-        _dropoutSeeds = new Random(unchecked((seed * 31) + 7));
+        _parameters = new RecurrentParameters(nameof(LSTM), inputSize, hiddenSize, numLayers, bias, 4, seedValue, cell: false);
+        _dropoutSeeds = new Random(unchecked((seedValue * 31) + 7));
         InputSize = inputSize;
         HiddenSize = hiddenSize;
         NumLayers = numLayers;
@@ -135,10 +136,11 @@ public static partial class Functional
     /// <param name="seed">Seed of the dropout masks.</param>
     /// <returns>The output (the last layer's h at every step) and the final states h_n, c_n ([layers, B, H]).</returns>
     public static (Tensor<T> Output, Tensor<T> HN, Tensor<T> CN) LSTM<T>(Tensor<T> input, (Tensor<T> H0, Tensor<T> C0)? state, IReadOnlyList<Tensor<T>> weights,
-        bool bias = true, bool batchFirst = false, double dropout = 0, bool training = false, int seed = 0)
+        bool bias = true, bool batchFirst = false, double dropout = 0, bool training = false, int? seed = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         const string Op = "LSTM";
+        int dropoutSeed = seed ?? (training && dropout > 0 ? Generator.NextSeed() : 0);
         CheckDropoutProbability(dropout);
         (int layers, int hidden) = CheckRecurrentWeights(weights, bias, 4, Op);
         (Tensor<T> x, int steps, int batch, bool batched) = CheckSequence(input, weights[0].Shape[1], batchFirst, Op);
@@ -166,7 +168,7 @@ public static partial class Functional
             x = Tensor.Stack(outputs, time);
             if (training && dropout > 0 && layer < layers - 1)
             {
-                x = Dropout(x, dropout, unchecked(seed + layer), training: true);
+                x = Dropout(x, dropout, unchecked(dropoutSeed + layer), training: true);
             }
         }
 

@@ -33,9 +33,9 @@ public sealed class LSTMCell : Module<Tensor<float>, (Tensor<float> H, Tensor<fl
     /// <param name="hiddenSize">H, features of the hidden state h and of the cell state c.</param>
     /// <param name="bias">Whether to add the biases b_ih and b_hh.</param>
     /// <param name="seed">Seed of the initial weights.</param>
-    public LSTMCell(int inputSize, int hiddenSize, bool bias = true, int seed = 0)
+    public LSTMCell(int inputSize, int hiddenSize, bool bias = true, int? seed = null)
     {
-        _parameters = new RecurrentParameters(nameof(LSTMCell), inputSize, hiddenSize, 1, bias, 4, seed, cell: true);
+        _parameters = new RecurrentParameters(nameof(LSTMCell), inputSize, hiddenSize, 1, bias, 4, seed ?? Generator.NextSeed(), cell: true);
         InputSize = inputSize;
         HiddenSize = hiddenSize;
     }

@@ -19,11 +19,11 @@ public sealed class Dropout : Module<Tensor<float>, Tensor<float>>
     /// <summary>Creates the layer.</summary>
     /// <param name="p">The probability of zeroing an element, in [0, 1].</param>
     /// <param name="seed">Seed of the sequence of masks.</param>
-    public Dropout(double p = 0.5, int seed = 0)
+    public Dropout(double p = 0.5, int? seed = null)
     {
         Functional.CheckDropoutProbability(p);
         P = p;
-        _random = new Random(seed);
+        _random = new Random(seed ?? Generator.NextSeed());
     }
 
     /// <summary>The probability of zeroing an element.</summary>

@@ -14,7 +14,7 @@ public sealed class Embedding : Module
     /// <param name="embeddingDim">D, the length of each vector.</param>
     /// <param name="paddingIndex">A row that is zero to start and gets no gradient (PyTorch's <c>padding_idx</c>), or null.</param>
     /// <param name="seed">Seed of the initial weights.</param>
-    public Embedding(int numEmbeddings, int embeddingDim, int? paddingIndex = null, int seed = 0)
+    public Embedding(int numEmbeddings, int embeddingDim, int? paddingIndex = null, int? seed = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(numEmbeddings);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(embeddingDim);
@@ -26,7 +26,7 @@ public sealed class Embedding : Module
         NumEmbeddings = numEmbeddings;
         EmbeddingDim = embeddingDim;
         PaddingIndex = paddingIndex;
-        Weight = Tensor.RandomNormal<float>([numEmbeddings, embeddingDim], seed: seed);
+        Weight = Tensor.RandomNormal<float>([numEmbeddings, embeddingDim], seed: seed ?? Generator.NextSeed());
         if (paddingIndex is int pad)
         {
             Weight.MutableSpan().Slice(pad * embeddingDim, embeddingDim).Clear();

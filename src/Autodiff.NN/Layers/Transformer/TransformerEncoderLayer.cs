@@ -35,16 +35,17 @@ public sealed class TransformerEncoderLayer : Module<Tensor<float>, Tensor<float
     /// <param name="causal">Attend only to earlier positions in every forward pass (a decoder block).</param>
     /// <param name="seed">Seed of the initial weights and the dropout masks.</param>
     public TransformerEncoderLayer(int dModel, int nHead, int dimFeedforward = 2048, double dropout = 0.1, TransformerActivation activation = TransformerActivation.Relu,
-        double layerNormEps = 1e-5, bool normFirst = false, bool causal = false, int seed = 0)
+        double layerNormEps = 1e-5, bool normFirst = false, bool causal = false, int? seed = null)
     {
-        SelfAttn = new MultiheadAttention(dModel, nHead, dropout, seed: seed);
-        Linear1 = new Linear(dModel, dimFeedforward, seed: unchecked(seed + 1));
-        Linear2 = new Linear(dimFeedforward, dModel, seed: unchecked(seed + 2));
+        int seedValue = seed ?? Generator.NextSeed();
+        SelfAttn = new MultiheadAttention(dModel, nHead, dropout, seed: seedValue);
+        Linear1 = new Linear(dModel, dimFeedforward, seed: unchecked(seedValue + 1));
+        Linear2 = new Linear(dimFeedforward, dModel, seed: unchecked(seedValue + 2));
         Norm1 = new LayerNorm([dModel], layerNormEps);
         Norm2 = new LayerNorm([dModel], layerNormEps);
-        DropoutLayer = new Dropout(dropout, unchecked(seed + 3));
-        Dropout1 = new Dropout(dropout, unchecked(seed + 4));
-        Dropout2 = new Dropout(dropout, unchecked(seed + 5));
+        DropoutLayer = new Dropout(dropout, unchecked(seedValue + 3));
+        Dropout1 = new Dropout(dropout, unchecked(seedValue + 4));
+        Dropout2 = new Dropout(dropout, unchecked(seedValue + 5));
         Activation = activation;
         NormFirst = normFirst;
         Causal = causal;

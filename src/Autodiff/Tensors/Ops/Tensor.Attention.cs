@@ -39,7 +39,7 @@ public static partial class Tensor
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
     public static Tensor<T> ScaledDotProductAttention<T>(
-        Tensor<T> query, Tensor<T> key, Tensor<T> value, Tensor<T>? mask = null, bool causal = false, double dropout = 0.0, int seed = 0, double? scale = null,
+        Tensor<T> query, Tensor<T> key, Tensor<T> value, Tensor<T>? mask = null, bool causal = false, double dropout = 0.0, int? seed = null, double? scale = null,
         [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -72,7 +72,7 @@ public static partial class Tensor
 
         T factor = T.CreateChecked(scale ?? (1.0 / Math.Sqrt(d)));
         AttentionMask<T> attention = mask is null ? new(null, null, 0, 0, causal) : MaskLayout(mask, scoreShape, causal);
-        var drop = new AttentionDropout(dropout, DropoutMask.Stream(seed));
+        var drop = new AttentionDropout(dropout, DropoutMask.Stream(seed ?? (dropout > 0 ? Generator.NextSeed() : 0)));
         var y = new Tensor<T>(Uninitialized<T>(heads * tq * dv), [.. batch, tq, dv]);
         T[] lse = Uninitialized<T>(heads * tq);
         Attention.Forward(query.Data, key.Data, value.Data, y.Data, lse, heads, tq, tk, d, dv, factor, attention, drop, Parallelism.MaxThreads);
