@@ -125,4 +125,37 @@ public sealed class SequenceLayerTests
         Assert.That(schedule.LearningRateAt(99), Is.EqualTo(4e-6).Within(1e-15));
         Assert.That(schedule.LearningRateAt(14), Is.EqualTo(0.04 + ((1 - 0.04) / 2 * (1 - Math.Cos(Math.PI * 14 / 29)))).Within(1e-12));
     }
+
+    [Test]
+    public void Gradient_norm_clipping_scales_every_parameter_of_an_LSTM_and_a_transformer_block_together()
+    {
+        Module[] models = [new LSTM(3, 4, numLayers: 2, batchFirst: true, seed: 1), new TransformerEncoderLayer(8, 2, 16, dropout: 0, normFirst: true, causal: true, seed: 2)];
+        Tensor<float>[] inputs = [Tensor.RandomNormal<float>([2, 5, 3], seed: 3), Tensor.RandomNormal<float>([2, 5, 8], seed: 4)];
+        for (int m = 0; m < models.Length; m++)
+        {
+            Module model = models[m];
+            using (var tape = new Tape())
+            {
+                Tensor<float> y = model is LSTM lstm ? lstm.Forward(inputs[m]).Output : ((TransformerEncoderLayer)model).Forward(inputs[m]);
+                y.Mul(y).Sum().Mul(100f).Backward();   // large gradients, so that the clip acts
+            }
+
+            Tensor<float>[] parameters = [.. model.Parameters()];
+            float[][] before = [.. parameters.Select(p => p.Grad!.ToArray())];
+            double expected = Math.Sqrt(before.Sum(g => g.Sum(v => (double)v * v)));
+            double norm = ClipGrad.ClipGradNorm(parameters, maxNorm: 1.0);
+            Assert.That(norm, Is.EqualTo(expected).Within(1e-5 * expected), $"{model.GetType().Name}: the norm over all {parameters.Length} parameters");
+            Assert.That(norm, Is.GreaterThan(1), "the clip acts");
+            double after = Math.Sqrt(parameters.Sum(p => p.Grad!.ToArray().Sum(v => (double)v * v)));
+            Assert.That(after, Is.EqualTo(1.0).Within(1e-5), "clipped to the max norm");
+            for (int i = 0; i < parameters.Length; i++)
+            {
+                float[] g = parameters[i].Grad!.ToArray();
+                for (int k = 0; k < g.Length; k++)
+                {
+                    Assert.That(g[k], Is.EqualTo(before[i][k] / norm).Within(1e-6 + (1e-5 * Math.Abs(before[i][k] / norm))), "one scale for all: the direction is kept");
+                }
+            }
+        }
+    }
 }
