@@ -23,3 +23,15 @@ public sealed class TransformerModel(int vocabulary, int context, int width, int
 
     public Tensor<float> Logits(ReadOnlySpan<int> symbols, int batch, int length) => _gpt.Forward(symbols, batch, length);
 }
+
+/// <summary>The recurrent models: an LSTM or a GRU over the same windows.</summary>
+public sealed class RecurrentModel(RecurrentKind kind, int vocabulary, int embedding, int hidden, int layers, double dropout, int seed) : ICharModel
+{
+    private readonly CharRnn _rnn = new(kind, vocabulary, embedding, hidden, layers, dropout, seed);
+
+    public string Name => _rnn.Kind == RecurrentKind.Lstm ? "lstm" : "gru";
+
+    public Module Module => _rnn;
+
+    public Tensor<float> Logits(ReadOnlySpan<int> symbols, int batch, int length) => _rnn.Forward(symbols, batch, length);
+}
