@@ -1,3 +1,4 @@
+using Autodiff.Examples;
 using BenchmarkDotNet.Attributes;
 
 namespace Autodiff.Bench;

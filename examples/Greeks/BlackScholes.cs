@@ -1,4 +1,4 @@
-namespace Autodiff.Bench;
+namespace Autodiff.Examples;
 
 /// <summary>
 /// A European call under Black–Scholes priced by Monte Carlo, with the pathwise Greeks delta (∂/∂S₀), vega (∂/∂σ),
