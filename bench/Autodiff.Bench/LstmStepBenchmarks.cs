@@ -12,6 +12,7 @@ namespace Autodiff.Bench;
 [WarmupCount(3)]
 [MinIterationCount(8)]
 [MaxIterationCount(20)]
+[Config(typeof(LstmStepConfig))]
 public class LstmStepBenchmarks
 {
     private LstmPair _pair = null!;

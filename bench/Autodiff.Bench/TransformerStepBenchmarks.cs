@@ -12,6 +12,7 @@ namespace Autodiff.Bench;
 [WarmupCount(3)]
 [MinIterationCount(8)]
 [MaxIterationCount(20)]
+[Config(typeof(TransformerStepConfig))]
 public class TransformerStepBenchmarks
 {
     private TransformerPair _pair = null!;
