@@ -323,6 +323,16 @@ public static class TensorOpTable
             from v in TensorOf([tq, 1], Uniform(-1, 1))
             select new[] { q, k, v }, "ScaledDotProductAttention"),
 
+        // The fused LSTM recurrence over T steps: projected input, h₀, c₀ and W_hh all get gradients.
+        Row("LstmRecurrence", x => Tensor.LstmRecurrence(x[0], x[1], x[2], x[3]),
+            from t in Gen.Choose(1, 4)
+            from b in Gen.Choose(1, 3)
+            from h in Gen.Choose(1, 3)
+            from p in TensorOf([t, b, 4 * h], Uniform(-1.5, 1.5))
+            from h0 in TensorOf([b, h], Uniform(-1, 1))
+            from c0 in TensorOf([b, h], Uniform(-1, 1))
+            from w in TensorOf([4 * h, h], Uniform(-1, 1))
+            select new[] { p, h0, c0, w }),
         // Reductions
         Row("Sum all", x => x[0].Sum(), Unary(-3, 3), "Sum"),
         Row("Sum axis keepDim", x => x[0].Sum(-1, keepDim: true), Unary(-3, 3, minRank: 1), "Sum"),

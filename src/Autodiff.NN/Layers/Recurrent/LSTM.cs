@@ -148,24 +148,25 @@ public static partial class Functional
         int perLayer = bias ? 4 : 2;
         var hN = new Tensor<T>[layers];
         var cN = new Tensor<T>[layers];
-        var outputs = new Tensor<T>[steps];
         for (int layer = 0; layer < layers; layer++)
         {
             Tensor<T> weightIh = weights[layer * perLayer], weightHh = weights[(layer * perLayer) + 1];
             Tensor<T>? biasIh = bias ? weights[(layer * perLayer) + 2] : null, biasHh = bias ? weights[(layer * perLayer) + 3] : null;
             Tensor<T> h = InitialState(state?.H0, layer, layers, batch, hidden, batched, "h0", Op);
             Tensor<T> c = InitialState(state?.C0, layer, layers, batch, hidden, batched, "c0", Op);
-            Tensor<T> projected = Linear(x, weightIh, biasIh);                      // every step's x·W_ihᵀ + b_ih at once
-            for (int t = 0; t < steps; t++)
+            // Every step's x·W_ihᵀ + b_ih + b_hh at once, time first; then the recurrence as one fused op, whose rule walks
+            // the steps back and forms ∂L/∂W_hh with one product (the cell, LSTMStep, is the same arithmetic per step).
+            Tensor<T> projected = Linear(x, weightIh, biasIh);
+            if (biasHh is not null)
             {
-                Tensor<T> step = projected.Narrow(time, t, 1).Reshape([batch, 4 * hidden]);
-                (h, c) = LSTMStep(step, h, c, weightHh, biasHh, hidden);
-                outputs[t] = h;
+                projected = projected.Add(biasHh);
             }
 
-            hN[layer] = h;
-            cN[layer] = c;
-            x = Tensor.Stack(outputs, time);
+            Tensor<T> states = Tensor.LstmRecurrence(time == 1 ? projected.Transpose(0, 1) : projected, h, c, weightHh);   // [2, T, B, H]
+            Tensor<T> hiddenStates = states.Select(0, 0);                                                                      // [T, B, H]
+            hN[layer] = hiddenStates.Select(0, steps - 1);
+            cN[layer] = states.Select(0, 1).Select(0, steps - 1);
+            x = time == 1 ? hiddenStates.Transpose(0, 1) : hiddenStates;
             if (training && dropout > 0 && layer < layers - 1)
             {
                 x = Dropout(x, dropout, unchecked(dropoutSeed + layer), training: true);
