@@ -59,4 +59,56 @@ internal static partial class Fusion
             c0.GradRequired ? new Tensor<T>(dc[..state], c0.ShapeArray()) : null,
             dW];
     }
+
+    /// <summary>
+    /// The eager backward of <see cref="Tensor.GruRecurrence{T}"/> from its output Y, the saved gates (r, z, n per step)
+    /// and hh_n: gradients for P, h₀, W_hh and b_hh, null where not required.
+    /// </summary>
+    public static Tensor<T>?[] GruRecurrenceBackward<T>(Tensor<T> g, Tensor<T> projected, Tensor<T> h0, Tensor<T> weightHh, Tensor<T>? biasHh,
+        Tensor<T> y, T[] activations, T[] hhN)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int steps = projected.Shape[0], batch = projected.Shape[1], hidden = weightHh.Shape[1], state = batch * hidden, gates = 3 * state;
+        int threads = Parallelism.MaxThreads;
+        T[] dy = g.Data, ys = y.Data, w = weightHh.Data;
+        T[] dP = Tensor.Uninitialized<T>(steps * gates), dHh = Tensor.Uninitialized<T>(steps * gates);
+        T[] dh = Tensor.Uninitialized<T>(state), dhPrev = Tensor.Uninitialized<T>(state);
+        Array.Copy(dy, (steps - 1) * state, dh, 0, state);
+        for (int t = steps - 1; t >= 0; t--)
+        {
+            if (t < steps - 1)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Add(dy.AsSpan(t * state, state), dhPrev.AsSpan(0, state), dh.AsSpan(0, state));
+            }
+
+            (T[] hPrev, int hAt) = t == 0 ? (h0.Data, 0) : (ys, (t - 1) * state);
+            GruCell.Backward(dh.AsSpan(0, state), activations.AsSpan(t * gates, gates), hhN.AsSpan(t * state, state), hPrev.AsSpan(hAt, state),
+                dP.AsSpan(t * gates, gates), dHh.AsSpan(t * gates, gates), dhPrev.AsSpan(0, state), batch, hidden);
+            Gemm.Multiply(dHh, t * gates, false, w, 0, false, dhPrev, 0, batch, hidden, 3 * hidden, accumulate: true, threads);   // + ∂L/∂hh·W_hh
+        }
+
+        Tensor<T>? dW = null, dB = null;
+        if (weightHh.GradRequired)
+        {
+            T[] hPrevAll = Tensor.Uninitialized<T>(steps * state);
+            Array.Copy(h0.Data, 0, hPrevAll, 0, state);
+            Array.Copy(ys, 0, hPrevAll, state, (steps - 1) * state);
+            dW = new Tensor<T>(Tensor.Uninitialized<T>(3 * hidden * hidden), [3 * hidden, hidden]);
+            Gemm.Multiply(dHh, 0, true, hPrevAll, 0, false, dW.Data, 0, 3 * hidden, hidden, steps * batch, accumulate: false, threads);
+        }
+
+        if (biasHh is not null && biasHh.GradRequired)
+        {
+            T[] sums = new T[3 * hidden];
+            for (int row = 0; row < steps * batch; row++)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Add(sums, dHh.AsSpan(row * 3 * hidden, 3 * hidden), sums);
+            }
+
+            dB = new Tensor<T>(sums, [3 * hidden]);
+        }
+
+        Tensor<T>?[] grads = [projected.GradRequired ? new Tensor<T>(dP, projected.ShapeArray()) : null, h0.GradRequired ? new Tensor<T>(dhPrev[..state], h0.ShapeArray()) : null, dW];
+        return biasHh is null ? grads : [.. grads, dB];
+    }
 }

@@ -333,6 +333,17 @@ public static class TensorOpTable
             from c0 in TensorOf([b, h], Uniform(-1, 1))
             from w in TensorOf([4 * h, h], Uniform(-1, 1))
             select new[] { p, h0, c0, w }),
+        // The fused GRU recurrence, with and without the hidden-side bias.
+        Row("GruRecurrence", x => Tensor.GruRecurrence(x[0], x[1], x[2], x.Length > 3 ? x[3] : null),
+            from t in Gen.Choose(1, 4)
+            from b in Gen.Choose(1, 3)
+            from h in Gen.Choose(1, 3)
+            from bias in Gen.Elements(true, false)
+            from p in TensorOf([t, b, 3 * h], Uniform(-1.5, 1.5))
+            from h0 in TensorOf([b, h], Uniform(-1, 1))
+            from w in TensorOf([3 * h, h], Uniform(-1, 1))
+            from bh in TensorOf([3 * h], Uniform(-1, 1))
+            select bias ? new[] { p, h0, w, bh } : new[] { p, h0, w }),
         // Reductions
         Row("Sum all", x => x[0].Sum(), Unary(-3, 3), "Sum"),
         Row("Sum axis keepDim", x => x[0].Sum(-1, keepDim: true), Unary(-3, 3, minRank: 1), "Sum"),

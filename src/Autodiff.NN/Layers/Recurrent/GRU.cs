@@ -142,21 +142,17 @@ public static partial class Functional
         int time = batched && batchFirst ? 1 : 0;   // the time axis of x and of the output
         int perLayer = bias ? 4 : 2;
         var hN = new Tensor<T>[layers];
-        var outputs = new Tensor<T>[steps];
         for (int layer = 0; layer < layers; layer++)
         {
             Tensor<T> weightIh = weights[layer * perLayer], weightHh = weights[(layer * perLayer) + 1];
             Tensor<T>? biasIh = bias ? weights[(layer * perLayer) + 2] : null, biasHh = bias ? weights[(layer * perLayer) + 3] : null;
             Tensor<T> h = InitialState(h0, layer, layers, batch, hidden, batched, "h0", Op);
-            Tensor<T> projected = Linear(x, weightIh, biasIh);                      // every step's x·W_ihᵀ + b_ih at once
-            for (int t = 0; t < steps; t++)
-            {
-                h = GRUStep(projected.Narrow(time, t, 1).Reshape([batch, 3 * hidden]), h, weightHh, biasHh, hidden);
-                outputs[t] = h;
-            }
-
-            hN[layer] = h;
-            x = Tensor.Stack(outputs, time);
+            // Every step's x·W_ihᵀ + b_ih at once, time first; then the recurrence as one fused op (the cell, GRUStep, is
+            // the same arithmetic per step).
+            Tensor<T> projected = Linear(x, weightIh, biasIh);
+            Tensor<T> states = Tensor.GruRecurrence(time == 1 ? projected.Transpose(0, 1) : projected, h, weightHh, biasHh);   // [T, B, H]
+            hN[layer] = states.Select(0, steps - 1);
+            x = time == 1 ? states.Transpose(0, 1) : states;
             if (training && dropout > 0 && layer < layers - 1)
             {
                 x = Dropout(x, dropout, unchecked(dropoutSeed + layer), training: true);
