@@ -5,6 +5,8 @@
 #
 #   bash docs/images/regenerate.sh                  all four (about 10 minutes on 2 cores, 9½ of them FashionMnistCnn)
 #   bash docs/images/regenerate.sh Digits ...       only the named examples
+#   bash docs/images/regenerate.sh CharTransformer  its two charts (not in the default four: about 21 minutes here;
+#                                                   needs Debian's fortunes)
 #   QUICK=1 bash docs/images/regenerate.sh          every example with --quick (what CI runs; for trying the script)
 #
 # FashionMnist and FashionMnistCnn need Debian's dataset-fashion-mnist (apt-get install dataset-fashion-mnist).
