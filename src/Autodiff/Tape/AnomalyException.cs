@@ -30,8 +30,8 @@ public sealed class AnomalyException : ArithmeticException
     }
 
     /// <summary>Creates the exception for an op recorded inside a named scope (<see cref="Autograd.Scope"/>).</summary>
-    internal AnomalyException(AnomalyPhase phase, string op, string inputs, string? file, int line, string detail, string? scope)
-        : base(Compose(phase, op, inputs, file, line, detail, scope))
+    internal AnomalyException(AnomalyPhase phase, string op, string inputs, string? file, int line, string detail, string? scope, bool tensorOp = false)
+        : base(Compose(phase, op, inputs, file, line, detail, scope, tensorOp))
     {
         Scope = scope;
         Phase = phase;
@@ -62,11 +62,16 @@ public sealed class AnomalyException : ArithmeticException
     /// </summary>
     public string? Scope { get; }
 
-    private static string Compose(AnomalyPhase phase, string op, string inputs, string? file, int line, string detail, string? scope)
+    private static string Compose(AnomalyPhase phase, string op, string inputs, string? file, int line, string detail, string? scope, bool tensorOp)
     {
-        string where = file is null
-            ? " (recorded without a source line: a Scalar operator such as *, whose named form Scalar.Multiply carries one, or an op the engine records for itself)"
-            : $" at {Path.GetFileName(file)}:{line}";
+        // Only scalar ops are recorded without a line by user code (C# operators carry no caller info); a tensor op
+        // without one was recorded by the engine itself, inside another op's rule — advising Scalar.Multiply there
+        // would send a tensor user to the wrong API.
+        string where = file is not null
+            ? $" at {Path.GetFileName(file)}:{line}"
+            : tensorOp
+                ? " (recorded without a source line: an op the engine records for itself, inside another op's derivative)"
+                : " (recorded without a source line: a Scalar operator such as *, whose named form Scalar.Multiply carries one, or an op the engine records for itself)";
         where += scope;
         string pass = phase == AnomalyPhase.Forward ? "forward" : "backward";
         return $"Anomaly in the {pass} pass: '{op}'{where} with inputs ({inputs}) produced {detail}. " +

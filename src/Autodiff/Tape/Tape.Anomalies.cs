@@ -105,7 +105,7 @@ public sealed partial class Tape
         if (IndexOfNonFinite(output.Span) is int k and >= 0)
         {
             throw new AnomalyException(AnomalyPhase.Forward, op, FormatShapes(inputs), file, line,
-                $"{DescribeElement(output.Span[k])} at element {k} of its result of shape {Shapes.Format(output.Shape)}", ScopeText(Provenance.ForError()));
+                $"{DescribeElement(output.Span[k])} at element {k} of its result of shape {Shapes.Format(output.Shape)}", ScopeText(Provenance.ForError()), tensorOp: true);
         }
     }
 
@@ -118,7 +118,7 @@ public sealed partial class Tape
             if (grads[i] is { } g && IndexOfNonFinite(g.Span) is int k and >= 0)
             {
                 throw new AnomalyException(AnomalyPhase.Backward, node.Name, FormatShapes(node.Inputs), node.File, node.Line,
-                    $"{DescribeElement(g.Span[k])} at element {k} of the gradient for input {i} (shape {Shapes.Format(g.Shape)})", ScopeText(node.Provenance));
+                    $"{DescribeElement(g.Span[k])} at element {k} of the gradient for input {i} (shape {Shapes.Format(g.Shape)})", ScopeText(node.Provenance), tensorOp: true);
             }
         }
     }

@@ -82,4 +82,17 @@ public sealed class BoundaryTests
         Assert.Throws<ArgumentException>(() => buffer.Next(-1));
         Assert.That(third.ToArray(), Has.Length.EqualTo(3), "a rejected call changes nothing");
     }
+
+    [Test]
+    public void An_anomaly_in_a_tensor_op_without_a_line_does_not_advise_a_Scalar_API()
+    {
+        using var tape = new Tape { DetectAnomalies = true };
+        Tensor<double> x = Tensor.FromArray<double>([-1.0]).RequiresGrad();
+        var tensorError = Assert.Throws<AnomalyException>(() => x.Log(file: null, line: 0));
+        Assert.That(tensorError!.Message, Does.Not.Contain("Scalar.Multiply").And.Contain("an op the engine records for itself"));
+
+        Scalar a = tape.Variable(1.0);
+        var scalarError = Assert.Throws<AnomalyException>(() => _ = a * double.NaN);
+        Assert.That(scalarError!.Message, Does.Contain("Scalar.Multiply"), "a C# operator on Scalars is where the named form helps");
+    }
 }
