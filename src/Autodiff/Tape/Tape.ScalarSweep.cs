@@ -75,17 +75,82 @@ public sealed partial class Tape
     /// <param name="seeds">The weights vⱼ, one per output.</param>
     public Gradients Backward(ReadOnlySpan<Scalar> outputs, ReadOnlySpan<double> seeds)
     {
-        if (outputs.Length != seeds.Length)
+        int last = SweepSeeded(outputs, seeds, nameof(Backward), leafGrads: true);
+        return new Gradients(this, _generation, _adjoints.AsSpan(0, last + 1).ToArray());
+    }
+
+    /// <summary>
+    /// A vector–Jacobian product into the caller's memory: ∂(Σⱼ seedⱼ·outputⱼ)/∂xᵢ for each variable, written to
+    /// <paramref name="destination"/> — one sweep, no tensor's <c>.Grad</c> touched (as <c>Gradient</c>), nothing
+    /// copied or allocated once the tape is warm (the
+    /// <see cref="Backward(ReadOnlySpan{Scalar}, ReadOnlySpan{double})"/> form copies every adjoint into a new object).
+    /// </summary>
+    /// <param name="outputs">The outputs yⱼ.</param>
+    /// <param name="seeds">The weights vⱼ, one per output.</param>
+    /// <param name="variables">The variables xᵢ.</param>
+    /// <param name="destination">Receives one derivative per variable; as long as <paramref name="variables"/>.</param>
+    public void Vjp(ReadOnlySpan<Scalar> outputs, ReadOnlySpan<double> seeds, ReadOnlySpan<Scalar> variables, Span<double> destination)
+    {
+        if (destination.Length != variables.Length)
         {
-            throw new ArgumentException($"Backward: {outputs.Length} outputs but {seeds.Length} seeds; give one seed per output.", nameof(seeds));
+            throw new ArgumentException($"Vjp: destination has length {destination.Length} but there are {variables.Length} variables.", nameof(destination));
         }
 
-        using ClaimScope claim = Claim(nameof(Backward));
+        foreach (Scalar x in variables)
+        {
+            Validate(x, nameof(Vjp));
+        }
+
+        int last = SweepSeeded(outputs, seeds, nameof(Vjp), leafGrads: false);
+        for (int i = 0; i < variables.Length; i++)
+        {
+            destination[i] = variables[i].Index <= last ? _adjoints[variables[i].Index] : 0.0;
+        }
+    }
+
+    /// <summary>
+    /// The Jacobian ∂yⱼ/∂xᵢ of several outputs by one reverse sweep per output, into the caller's row-major
+    /// [outputs × variables] memory; nothing is allocated once the tape is warm.
+    /// </summary>
+    /// <param name="outputs">The outputs yⱼ (rows).</param>
+    /// <param name="variables">The variables xᵢ (columns).</param>
+    /// <param name="destination">Receives outputs.Length × variables.Length derivatives, row j for output j.</param>
+    public void Jacobian(ReadOnlySpan<Scalar> outputs, ReadOnlySpan<Scalar> variables, Span<double> destination)
+    {
+        if (destination.Length != outputs.Length * variables.Length)
+        {
+            throw new ArgumentException(
+                $"Jacobian: destination has length {destination.Length} but {outputs.Length} outputs × {variables.Length} variables need {outputs.Length * variables.Length}.", nameof(destination));
+        }
+
+        foreach (Scalar y in outputs)
+        {
+            Validate(y, nameof(Jacobian));
+        }
+
+        for (int j = 0; j < outputs.Length; j++)
+        {
+            Gradient(outputs[j], variables, destination.Slice(j * variables.Length, variables.Length));
+        }
+    }
+
+    /// <summary>
+    /// Validates, seeds every output's adjoint with its weight and sweeps from the last; returns that last index. On a
+    /// tape that mixes in tensors, tensor leaves' <c>.Grad</c> accumulate only with <paramref name="leafGrads"/> (Backward).
+    /// </summary>
+    private int SweepSeeded(ReadOnlySpan<Scalar> outputs, ReadOnlySpan<double> seeds, string op, bool leafGrads)
+    {
+        if (outputs.Length != seeds.Length)
+        {
+            throw new ArgumentException($"{op}: {outputs.Length} outputs but {seeds.Length} seeds; give one seed per output.", nameof(seeds));
+        }
+
+        using ClaimScope claim = Claim(op);
 
         int last = Sink;
         foreach (Scalar y in outputs)
         {
-            Validate(y, nameof(Backward));
+            Validate(y, op);
             last = Math.Max(last, y.Index);
         }
 
@@ -97,7 +162,7 @@ public sealed partial class Tape
 
         if (_mixed)
         {
-            SweepMixedFromScalar(last, LeafGradSink.For(createGraph: false));
+            SweepMixedFromScalar(last, leafGrads ? LeafGradSink.For(createGraph: false) : NoLeavesSink.Instance);
         }
         else
         {
@@ -105,7 +170,7 @@ public sealed partial class Tape
         }
 
         CheckScalarBackward(last);
-        return new Gradients(this, _generation, _adjoints.AsSpan(0, last + 1).ToArray());
+        return last;
     }
 
     /// <summary>
