@@ -44,11 +44,8 @@ internal static partial class Fusion
         Tensor<T>? dW = null;
         if (weightHh.GradRequired)
         {
-            // ∂L/∂W_hh = Σₜ dAₜᵀ·hₜ₋₁ = dPᵀ [4H, T·B] · [h₀; h₁ … h_{T−1}] [T·B, H], one product: the previous states are
-            // h₀ and then Y's first T − 1 hidden states, which lie back to back in Y.
-            T[] hPrev = Tensor.Uninitialized<T>(steps * state);
-            Array.Copy(h0.Data, 0, hPrev, 0, state);
-            Array.Copy(ys, 0, hPrev, state, (steps - 1) * state);
+            // ∂L/∂W_hh = Σₜ dAₜᵀ·hₜ₋₁ = dPᵀ [4H, T·B] · [h₀; h₁ … h_{T−1}] [T·B, H], one product.
+            T[] hPrev = PreviousStates(h0, ys, steps, state);
             dW = new Tensor<T>(Tensor.Uninitialized<T>(4 * hidden * hidden), [4 * hidden, hidden]);
             Gemm.Multiply(dP, 0, true, hPrev, 0, false, dW.Data, 0, 4 * hidden, hidden, steps * batch, accumulate: false, threads);
         }
@@ -90,9 +87,7 @@ internal static partial class Fusion
         Tensor<T>? dW = null, dB = null;
         if (weightHh.GradRequired)
         {
-            T[] hPrevAll = Tensor.Uninitialized<T>(steps * state);
-            Array.Copy(h0.Data, 0, hPrevAll, 0, state);
-            Array.Copy(ys, 0, hPrevAll, state, (steps - 1) * state);
+            T[] hPrevAll = PreviousStates(h0, ys, steps, state);
             dW = new Tensor<T>(Tensor.Uninitialized<T>(3 * hidden * hidden), [3 * hidden, hidden]);
             Gemm.Multiply(dHh, 0, true, hPrevAll, 0, false, dW.Data, 0, 3 * hidden, hidden, steps * batch, accumulate: false, threads);
         }
@@ -110,5 +105,18 @@ internal static partial class Fusion
 
         Tensor<T>?[] grads = [projected.GradRequired ? new Tensor<T>(dP, projected.ShapeArray()) : null, h0.GradRequired ? new Tensor<T>(dhPrev[..state], h0.ShapeArray()) : null, dW];
         return biasHh is null ? grads : [.. grads, dB];
+    }
+
+    /// <summary>
+    /// Every step's previous hidden state back to back, [T·B, H]: h₀, then the first T − 1 hidden states of Y (which
+    /// begin at Y's start for both recurrences) — the right-hand operand of the one weight-gradient product.
+    /// </summary>
+    private static T[] PreviousStates<T>(Tensor<T> h0, T[] ys, int steps, int state)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T[] previous = Tensor.Uninitialized<T>(steps * state);
+        Array.Copy(h0.Data, 0, previous, 0, state);
+        Array.Copy(ys, 0, previous, state, (steps - 1) * state);
+        return previous;
     }
 }
