@@ -50,6 +50,7 @@ public static partial class Autograd
     internal static Tensor<T> Record<T>(string op, Tensor<T> output, BackwardRule<T> rule, string? file, int line, params ReadOnlySpan<Tensor<T>> inputs)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        TraceOp(op, output, file, line, inputs);
         if (s_paused || s_noGrad.Value || Tape.Current is not { } tape)
         {
             return output;

@@ -232,7 +232,7 @@ public sealed partial class Tensor<T> : IFormattable
 
     /// <summary>A tensor with the same data that is not tracked: gradients do not flow through it.</summary>
     /// <remarks>The data is shared, as in PyTorch; use <see cref="Clone"/> for a copy that outlives a <see cref="Tape.Reset"/>.</remarks>
-    public Tensor<T> Detach() => new(this, _shape);
+    public Tensor<T> Detach() => new Tensor<T>(this, _shape).TracedAs(nameof(Detach), null, 0, this);
 
     /// <summary>A deep copy with its own data, untracked.</summary>
     public Tensor<T> Clone() => new((T[])Data.Clone(), _shape);

@@ -56,7 +56,7 @@ public sealed partial class Tensor<T>
     public Tensor<T> Add(T c, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tensor<T> y = Map(c, static (x, k, d) => TensorPrimitives.Add(x, k, d));
-        return Autograd.Record(nameof(Add), y, g => [g], file, line, this);
+        return Autograd.Record(nameof(Add), y, g => [g], file, line, this).Traced("c", double.CreateChecked(c));
     }
 
     /// <summary>a − b, broadcasting.</summary>
@@ -76,7 +76,7 @@ public sealed partial class Tensor<T>
     public Tensor<T> RSub(T c, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tensor<T> y = Map(c, static (x, k, d) => TensorPrimitives.Subtract(k, x, d));
-        return Autograd.Record(nameof(RSub), y, g => [g.Neg()], file, line, this);
+        return Autograd.Record(nameof(RSub), y, g => [g.Neg()], file, line, this).Traced("c", double.CreateChecked(c));
     }
 
     /// <summary>a · b elementwise, broadcasting.</summary>
@@ -96,7 +96,7 @@ public sealed partial class Tensor<T>
     public Tensor<T> Mul(T c, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tensor<T> y = Map(c, static (x, k, d) => TensorPrimitives.Multiply(x, k, d));
-        return Autograd.Record(nameof(Mul), y, g => [g.Mul(c)], file, line, this);
+        return Autograd.Record(nameof(Mul), y, g => [g.Mul(c)], file, line, this).Traced("c", double.CreateChecked(c));
     }
 
     /// <summary>a / b elementwise, broadcasting.</summary>
@@ -116,7 +116,7 @@ public sealed partial class Tensor<T>
     public Tensor<T> RDiv(T c, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tensor<T> y = Map(c, static (x, k, d) => TensorPrimitives.Divide(k, x, d));
-        return Autograd.Record(nameof(RDiv), y, g => [ZeroSafe(g, y.Div(this).Neg())], file, line, this);   // d/da c/a = −y/a
+        return Autograd.Record(nameof(RDiv), y, g => [ZeroSafe(g, y.Div(this).Neg())], file, line, this).Traced("c", double.CreateChecked(c));   // d/da c/a = −y/a
     }
 
     /// <summary>−a.</summary>
@@ -136,7 +136,7 @@ public sealed partial class Tensor<T>
     public Tensor<T> Pow(T p, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tensor<T> y = Map(p, static (x, k, d) => TensorPrimitives.Pow(x, k, d));
-        return Autograd.Record(nameof(Pow), y, g => [T.IsZero(p) ? Tensor.ZerosLike(this) : ZeroSafe(g, Pow(p - T.One).Mul(p))], file, line, this);
+        return Autograd.Record(nameof(Pow), y, g => [T.IsZero(p) ? Tensor.ZerosLike(this) : ZeroSafe(g, Pow(p - T.One).Mul(p))], file, line, this).Traced("p", double.CreateChecked(p));
     }
 
     /// <summary>aᵇ elementwise, broadcasting.</summary>

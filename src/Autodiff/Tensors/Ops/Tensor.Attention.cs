@@ -109,7 +109,7 @@ public static partial class Tensor
                 key.GradRequired ? ds.Transpose().MatMul(query, file, line) : null,
                 value.GradRequired ? (z is null ? p : p.Mul(z)).Transpose().MatMul(g, file, line) : null,
             ];
-        }, file, line, query, key, value);
+        }, file, line, query, key, value).Traced("causal", causal).Traced("scale", double.CreateChecked(factor)).Traced("dropout", dropout).Traced("mask", mask);
     }
 
     /// <summary>The dropout factors of an attention as a tensor of the scores' shape (for the composed rule).</summary>

@@ -70,7 +70,8 @@ public static partial class Tensor
                 Shapes.Throw(nameof(BatchNorm), "evaluation mode needs the running mean and variance.", file, line);
             }
 
-            // (x − r_mean)·(w/√(r_var + ε)) + b, the statistics being constants.
+            // (x − r_mean)·(w/√(r_var + ε)) + b, the statistics being constants; traced as one op.
+            using OpTrace.Composite trace = OpTrace.BeginComposite();
             var inverseStd = new Tensor<T>(GC.AllocateUninitializedArray<T>(c), keep);
             TensorPrimitives.Add(runningVar!.Span, epsilon, inverseStd.Data);
             TensorPrimitives.ReciprocalSqrt(inverseStd.Data, inverseStd.Data);
@@ -80,7 +81,9 @@ public static partial class Tensor
                 y = y.Mul(weight.Reshape(keep, file, line), file, line);
             }
 
-            return bias is null ? y : y.Add(bias.Reshape(keep, file, line), file, line);
+            y = bias is null ? y : y.Add(bias.Reshape(keep, file, line), file, line);
+            Tensor<T>[] traced = [input, runningMean, runningVar!, .. weight is null ? [] : new[] { weight }, .. bias is null ? [] : new[] { bias }];
+            return trace.Done(nameof(BatchNorm), y, file, line, traced).Traced("eps", eps).Traced("weight", weight is not null).Traced("bias", bias is not null);
         }
 
         if (m < 2)
@@ -122,6 +125,6 @@ public static partial class Tensor
             }
 
             return [dx, .. weight is null ? [] : new[] { dw }, .. bias is null ? [] : new[] { db }];
-        }, file, line, inputs);
+        }, file, line, inputs).Traced("training", true).Traced("eps", eps);
     }
 }

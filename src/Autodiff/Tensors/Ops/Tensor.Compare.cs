@@ -11,21 +11,21 @@ public sealed partial class Tensor<T>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> Eq(Tensor<T> other, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
-        => Broadcasted<EqualKernel<T>>(this, other, nameof(Eq), file, line).Kept();
+        => Broadcasted<EqualKernel<T>>(this, other, nameof(Eq), file, line).Kept().TracedAs(nameof(Eq), file, line, this, other);
 
     /// <summary>1 where a &gt; b, else 0 (broadcasting); not differentiable.</summary>
     /// <param name="other">The other operand.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> Gt(Tensor<T> other, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
-        => Broadcasted<GreaterKernel<T>>(this, other, nameof(Gt), file, line).Kept();
+        => Broadcasted<GreaterKernel<T>>(this, other, nameof(Gt), file, line).Kept().TracedAs(nameof(Gt), file, line, this, other);
 
     /// <summary>1 where a &lt; b, else 0 (broadcasting); not differentiable.</summary>
     /// <param name="other">The other operand.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> Lt(Tensor<T> other, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
-        => Broadcasted<LessKernel<T>>(this, other, nameof(Lt), file, line).Kept();
+        => Broadcasted<LessKernel<T>>(this, other, nameof(Lt), file, line).Kept().TracedAs(nameof(Lt), file, line, this, other);
 
     /// <summary>1 where a ≥ b, else 0 (broadcasting); not differentiable.</summary>
     /// <param name="other">The other operand.</param>

@@ -140,7 +140,7 @@ public static partial class Tensor
                 ? g3.MatMul(Unfold(input, w.KernelHeight, w.KernelWidth, stride, padding, dilation, file, line).Transpose(1, 2)).Sum([0]).Reshape(weight.ShapeArray())
                 : null;
             return [dx, dw, bias is not null && bias.GradRequired ? g.Sum([0, 2, 3]) : null];
-        }, file, line, bias is null ? [input, weight] : [input, weight, bias]);
+        }, file, line, bias is null ? [input, weight] : [input, weight, bias]).Traced("stride", stride).Traced("padding", padding).Traced("dilation", dilation);
     }
 
     /// <summary>Elements of an im2col matrix worth holding at once when the columns need not be kept.</summary>

@@ -46,6 +46,6 @@ public static partial class Tensor
             }
 
             return [Fusion.DropoutBackward(g, p, stream)];
-        }, file, line, input);
+        }, file, line, input).Traced("p", p);
     }
 }

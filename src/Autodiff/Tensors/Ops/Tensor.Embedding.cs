@@ -67,6 +67,6 @@ public static partial class Tensor
             }
 
             return [rows.IndexAdd(0, idx, v)];
-        }, file, line, weight);
+        }, file, line, weight).Traced("indices", idx).Traced("indexShape", shape);
     }
 }

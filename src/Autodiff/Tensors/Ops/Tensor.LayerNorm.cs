@@ -46,7 +46,7 @@ public static partial class Tensor
             Tensor<T>? dw = weight is not null && weight.GradRequired ? SumLeading(g.Mul(xHat), leading) : null;
             Tensor<T>? db = bias is not null && bias.GradRequired ? SumLeading(g, leading) : null;
             return [dx, .. weight is null ? [] : new[] { dw }, .. bias is null ? [] : new[] { db }];
-        }, file, line, inputs);
+        }, file, line, inputs).Traced("axes", axes).Traced("eps", eps).Traced("weight", weight is not null).Traced("bias", bias is not null);
     }
 
     /// <summary>
@@ -82,7 +82,7 @@ public static partial class Tensor
             Tensor<T>? dx = input.GradRequired ? gw.Mul(r).Sub(input.Mul(r.Mul(r).Mul(r)).Mul(gw.Mul(input).Mean(axes, keepDim: true))) : null;
             Tensor<T>? dw = weight is not null && weight.GradRequired ? SumLeading(g.Mul(input).Mul(r), leading) : null;
             return weight is null ? [dx] : [dx, dw];
-        }, file, line, weight is null ? [input] : [input, weight]);
+        }, file, line, weight is null ? [input] : [input, weight]).Traced("axes", axes).Traced("eps", e).Traced("weight", weight is not null);
     }
 
     /// <summary>The sum over the leading (not normalised) axes; none for an input that is all normalised axes.</summary>

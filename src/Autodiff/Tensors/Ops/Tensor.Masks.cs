@@ -38,7 +38,7 @@ public sealed partial class Tensor<T>
 
         var y = new Tensor<T>(Tensor.Uninitialized<T>(Size), _shape);
         Layout.Triangle<T>(Data, y.Data, _shape[^2], _shape[^1], lower, diagonal);
-        return Autograd.Record(op, y, g => [g.Triangle(op, lower, diagonal, file, line)], file, line, this);
+        return Autograd.Record(op, y, g => [g.Triangle(op, lower, diagonal, file, line)], file, line, this).Traced("diagonal", diagonal);
     }
 
     /// <summary>

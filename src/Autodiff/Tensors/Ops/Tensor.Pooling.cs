@@ -51,7 +51,8 @@ public static partial class Tensor
         }
 
         int[] inputShape = input.ShapeArray();
-        return Autograd.Record(nameof(MaxPool2d), y, g => [ScatterAddAt(g, argMax, inputShape, file, line)], file, line, input);
+        return Autograd.Record(nameof(MaxPool2d), y, g => [ScatterAddAt(g, argMax, inputShape, file, line)], file, line, input)
+            .Traced("kernelSize", kernelSize).Traced("stride", w.Stride).Traced("padding", padding).Traced("dilation", dilation);
     }
 
     /// <summary>
@@ -78,8 +79,10 @@ public static partial class Tensor
         }
 
         // Each channel as an image of its own, so that Unfold's rows are exactly one window's taps.
+        using OpTrace.Composite trace = OpTrace.BeginComposite();
         Tensor<T> columns = Unfold(input.Reshape([n * c, 1, h, wd], file, line), kernelSize, kernelSize, w.Stride, padding, 1, file, line);
-        return columns.Mean([1], keepDim: false, file, line).Reshape([n, c, w.OutputHeight(h), w.OutputWidth(wd)], file, line);
+        Tensor<T> y = columns.Mean([1], keepDim: false, file, line).Reshape([n, c, w.OutputHeight(h), w.OutputWidth(wd)], file, line);
+        return trace.Done(nameof(AvgPool2d), y, file, line, input).Traced("kernelSize", kernelSize).Traced("stride", w.Stride).Traced("padding", padding);
     }
 
     /// <summary>

@@ -51,7 +51,7 @@ public sealed partial class Tensor<T>
         int[] a = Shapes.Axes(axes, Rank, nameof(Sum), file, line);
         Tensor<T> y = ReduceAxes<SumReduce<T>>(a, keepDim, nameof(Sum), file, line);
         int[] kept = Shapes.Reduced(_shape, a, keepDim: true);
-        return Autograd.Record(nameof(Sum), y, g => [g.Reshape(kept).BroadcastTo(_shape)], file, line, this);
+        return Autograd.Record(nameof(Sum), y, g => [g.Reshape(kept).BroadcastTo(_shape)], file, line, this).Traced("axes", a).Traced("keepDim", keepDim);
     }
 
     /// <summary>The sum over one axis.</summary>
@@ -133,7 +133,7 @@ public sealed partial class Tensor<T>
             Tensor<T> hits = Eq(y.Detach().Reshape(kept));                // 1 at every (tied) extremum
             Tensor<T> share = hits.Div(hits.Sum(a, keepDim: true));       // split evenly among ties
             return [share.Mul(g.Reshape(kept))];
-        }, file, line, this);
+        }, file, line, this).Traced("axes", a).Traced("keepDim", keepDim);
     }
 
     /// <summary>log Σ exp(x) over the given axes, computed stably as m + log Σ exp(x − m) with m the maximum.</summary>
@@ -145,11 +145,13 @@ public sealed partial class Tensor<T>
     public Tensor<T> LogSumExp(int[]? axes = null, bool keepDim = false, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         int[] a = Shapes.Axes(axes, Rank, nameof(LogSumExp), file, line);
+        using OpTrace.Composite trace = OpTrace.BeginComposite();
         // The shift m only guards against overflow; the result does not depend on it, so it is not differentiated.
         Tensor<T> m = Detach().Max(a, keepDim: true, file, line);
         m = m.Map(static (x, d) => Pointwise.FiniteOrZero(x, d));
         Tensor<T> lse = Sub(m, file, line).Exp(file, line).Sum(a, keepDim: true, file, line).Log(file, line).Add(m, file, line);
-        return keepDim ? lse : lse.Reshape(Shapes.Reduced(_shape, a, keepDim: false), file, line);
+        return trace.Done(nameof(LogSumExp), keepDim ? lse : lse.Reshape(Shapes.Reduced(_shape, a, keepDim: false), file, line), file, line, this)
+            .Traced("axes", a).Traced("keepDim", keepDim);
     }
 
     /// <summary>

@@ -144,7 +144,7 @@ public sealed partial class Tensor<T>
         }
 
         var y = new Tensor<T>(data, shape);
-        return Autograd.Record(nameof(Permute), y, g => [g.Permute(inverse)], file, line, this);
+        return Autograd.Record(nameof(Permute), y, g => [g.Permute(inverse)], file, line, this).Traced("order", perm);
     }
 
     /// <summary>The elements start … start + length − 1 along <paramref name="axis"/> (a copy).</summary>
@@ -169,7 +169,7 @@ public sealed partial class Tensor<T>
         Layout.CopyBlocks<T>(Data, outer, extent * inner, start * inner, data, length * inner, 0, length * inner);
 
         var y = new Tensor<T>(data, shape);
-        return Autograd.Record(nameof(Narrow), y, g => [g.PadAxis(a, start, extent)], file, line, this);
+        return Autograd.Record(nameof(Narrow), y, g => [g.PadAxis(a, start, extent)], file, line, this).Traced("axis", a).Traced("start", start).Traced("length", length);
     }
 
     /// <summary>
@@ -316,7 +316,7 @@ public sealed partial class Tensor<T>
         Layout.IndexSelect<T>(Data, outer, extent, inner, idx, data);
 
         var y = new Tensor<T>(data, shape);
-        return Autograd.Record(nameof(IndexSelect), y, g => [g.IndexAdd(a, idx, extent)], file, line, this);
+        return Autograd.Record(nameof(IndexSelect), y, g => [g.IndexAdd(a, idx, extent)], file, line, this).Traced("axis", a).Traced("indices", idx);
     }
 
     /// <summary>Zeros of extent <paramref name="extent"/> along the axis, with slice j of this tensor added at index[j].</summary>
@@ -361,7 +361,7 @@ public sealed partial class Tensor<T>
         Layout.Gather<T>(Data, extent, k, inner, idx, data);
 
         var y = new Tensor<T>(data, shape);
-        return Autograd.Record(nameof(Gather), y, g => [g.ScatterAdd(a, idx, extent)], file, line, this);
+        return Autograd.Record(nameof(Gather), y, g => [g.ScatterAdd(a, idx, extent)], file, line, this).Traced("axis", a).Traced("index", idx);
     }
 
     /// <summary>Zeros of extent <paramref name="extent"/> along the axis with each element added at its index (Gather's adjoint).</summary>
@@ -452,7 +452,7 @@ public static partial class Tensor
             }
 
             return grads;
-        }, file, line, inputs);
+        }, file, line, inputs).Traced("axis", a);
     }
 
     /// <summary>Joins equally shaped tensors along a new axis.</summary>

@@ -25,15 +25,16 @@ public sealed partial class Tensor<T>
         int a = Shapes.Axis(axis, Rank, nameof(Softmax), file, line);
         if (a != Rank - 1)
         {
+            using OpTrace.Composite trace = OpTrace.BeginComposite();
             Tensor<T> shifted = Sub(Detach().Max(a, keepDim: true, file, line), file, line).Exp(file, line);
-            return shifted.Div(shifted.Sum(a, keepDim: true, file, line), file, line);
+            return trace.Done(nameof(Softmax), shifted.Div(shifted.Sum(a, keepDim: true, file, line), file, line), file, line, this).Traced("axis", a);
         }
 
         var result = new Tensor<T>(Tensor.Uninitialized<T>(Size), _shape);
         Kernels.Softmax.Forward<T>(Data, result.Data, _shape[^1]);
         return Autograd.Record(nameof(Softmax), result, g => [Fusion.Composed
             ? result.Mul(g.Sub(g.Mul(result).Sum(-1, keepDim: true)))
-            : Fusion.SoftmaxBackward(g, result)], file, line, this);
+            : Fusion.SoftmaxBackward(g, result)], file, line, this).Traced("axis", a);
     }
 
     /// <summary>log softmax(x) = x − m − log Σ exp(x − m) along <paramref name="axis"/> (stable).</summary>
@@ -54,15 +55,16 @@ public sealed partial class Tensor<T>
         {
             // (x − m) − log Σ exp(x − m), m the detached maximum (a constant: the result does not depend on it), for
             // the same reason as below: x − logsumexp(x) would round log Σ to an ulp of m.
+            using OpTrace.Composite trace = OpTrace.BeginComposite();
             Tensor<T> m = Detach().Max(a, keepDim: true, file, line).Map(static (x, d) => Pointwise.FiniteOrZero(x, d));
             Tensor<T> shifted = Sub(m, file, line);
-            return shifted.Sub(shifted.Exp(file, line).Sum(a, keepDim: true, file, line).Log(file, line), file, line);
+            return trace.Done(nameof(LogSoftmax), shifted.Sub(shifted.Exp(file, line).Sum(a, keepDim: true, file, line).Log(file, line), file, line), file, line, this).Traced("axis", a);
         }
 
         var result = new Tensor<T>(Tensor.Uninitialized<T>(Size), _shape);
         Kernels.Softmax.LogForward<T>(Data, result.Data, _shape[^1]);
         return Autograd.Record(nameof(LogSoftmax), result, g => [Fusion.Composed
             ? g.Sub(result.Exp().Mul(g.Sum(-1, keepDim: true)))
-            : Fusion.LogSoftmaxBackward(g, result)], file, line, this);
+            : Fusion.LogSoftmaxBackward(g, result)], file, line, this).Traced("axis", a);
     }
 }

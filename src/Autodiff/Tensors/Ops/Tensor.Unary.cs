@@ -87,7 +87,7 @@ public sealed partial class Tensor<T>
     }
 
     /// <summary>−1, 0 or 1 by the sign of each element (not differentiable: its derivative is 0 almost everywhere).</summary>
-    public Tensor<T> Sign() => Map(static (x, d) => Pointwise.Sign(x, d)).Kept();
+    public Tensor<T> Sign() => Map(static (x, d) => Pointwise.Sign(x, d)).Kept().TracedAs(nameof(Sign), null, 0, this);
 
     /// <summary>tanh x.</summary>
     /// <remarks>Backward: g·(1 − y²), fused (note 004's 1 + tanh² is a slip).</remarks>
@@ -132,7 +132,7 @@ public sealed partial class Tensor<T>
         {
             Tensor<T> positive = Gt(Tensor.ZerosLike(this));
             return [g.Mul(positive.Mul(T.One - s).Add(s))];
-        }, file, line, this);
+        }, file, line, this).Traced("slope", slope);
     }
 
     /// <summary>The exact GELU x·Φ(x), Φ the standard normal CDF (from the engine's own erfc).</summary>
@@ -182,7 +182,7 @@ public sealed partial class Tensor<T>
         }
 
         Tensor<T> y = Map((x, d) => TensorPrimitives.Clamp(x, min, max, d));
-        return Autograd.Record(nameof(Clamp), y, g => [g.Mul(Map((x, d) => Pointwise.InsideMask(x, min, max, d)))], file, line, this);
+        return Autograd.Record(nameof(Clamp), y, g => [g.Mul(Map((x, d) => Pointwise.InsideMask(x, min, max, d)))], file, line, this).Traced("min", double.CreateChecked(min)).Traced("max", double.CreateChecked(max));
     }
 }
 
