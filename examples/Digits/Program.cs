@@ -152,4 +152,28 @@ double reloadedAccuracy = Metrics.Accuracy(Predict(reloaded, test), test.Labels)
 Console.WriteLine($"  saved {new FileInfo(weights).Length:N0} bytes to {weights}; reloaded model's test accuracy {reloadedAccuracy:P2}");
 nb.Check("the reloaded model predicts exactly as the trained one", reloadedAccuracy == accuracy && Predict(reloaded, test).SequenceEqual(predictedDigits));
 
+// ---------------------------------------------------------------------------------------------------------------
+Notebook.Section("5. Out of .NET: ONNX, run by ONNX Runtime");
+Notebook.Text("Onnx.Export traces one forward pass on the tape's ops and writes the graph (opset 17) with the weights as");
+Notebook.Text("initializers under their state-dict names and a dynamic batch axis. ONNX Runtime then runs the file on the");
+Notebook.Text("whole test set at once; its predictions are compared with the library's.");
+string onnxPath = Path.Combine(Directory.CreateDirectory("weights").FullName, "digits-mlp.onnx");
+Onnx.Export(model, test.Features.Narrow(0, 0, 8), onnxPath);
+float[] ortLogits = OnnxRuntimeDigits.Logits(onnxPath, test.Features);
+int[] ortDigits = OnnxRuntimeDigits.ArgMax(ortLogits, 10);
+double ortAccuracy = Metrics.Accuracy(ortDigits, test.Labels);
+float[] ourLogits;
+model.Eval();
+using (Autograd.NoGrad())
+{
+    ourLogits = model.Forward(test.Features).ToArray();
+}
+
+model.Train();
+double largest = ourLogits.Zip(ortLogits, (a, b) => Math.Abs(a - b) / (1 + Math.Abs(a))).Max();
+Console.WriteLine($"  {new FileInfo(onnxPath).Length:N0} bytes in {onnxPath}");
+Console.WriteLine($"  test accuracy: library {accuracy:P2}, ONNX Runtime {ortAccuracy:P2}; largest logit difference |ORT − ours|/(1 + |ours|) = {largest:G2}");
+nb.Check("ONNX Runtime predicts every test digit as the library does", ortDigits.SequenceEqual(predictedDigits));
+nb.Check("ONNX Runtime's logits agree to 1e-5", largest <= 1e-5);
+
 return nb.Finish();
