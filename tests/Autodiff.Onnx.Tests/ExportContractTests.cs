@@ -44,6 +44,19 @@ public sealed class ExportContractTests
     }
 
     [Test]
+    public void Indices_that_follow_the_batch_are_refused_rather_than_frozen()
+    {
+        // torch.gather's index has the result's shape, so it grows with the batch: one fixed index cannot serve all.
+        var model = new Linear(4, 4, seed: 1);
+        var e = Assert.Throws<NotSupportedException>(() => Onnx.ToBytes(model, a =>
+        {
+            Tensor<float> y = model.Forward(a.Float(0));
+            return [y.Gather(1, [.. Enumerable.Range(0, y.Shape[0]).Select(i => i % 4)])];
+        }, [OnnxInput.Float("input", Batch(3, 4))]));
+        Assert.That(e!.Message, Does.Contain("Gather").And.Contain("ExportContractTests.cs:"));
+    }
+
+    [Test]
     public void Training_mode_is_restored_and_nothing_is_updated()
     {
         var bn = new BatchNorm1d(3);

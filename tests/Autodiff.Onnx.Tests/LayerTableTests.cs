@@ -95,6 +95,19 @@ public sealed class LayerTableTests
             Tensor<float> p = w.MatMul(w.Transpose(1, 2)).Tril().Add(x.Max(-1, keepDim: true).Sum(1, keepDim: true));
             return [p.Softmax(-1).Log().Mean([1, 2]), x.LogSumExp([2]).Pow(2f), x.Sin().Mul(x.Cos()).Maximum(x.Sigmoid().RSub(1f))];
         });
+        yield return new Case("Engine ops (norms, indexing, masks, stacking)", () => new Linear(4, 4, seed: 1), Floats(3, 4), (m, a) =>
+        {
+            var linear = (Linear)m;
+            Tensor<float> x = linear.Forward(a.Float(0).Reshape([-1, 4])).Reshape([-1, 3, 4]);
+            Tensor<float> r = Tensor.RmsNorm(x, [4], linear.Bias).Add(Tensor.RmsNorm(x, [3, 4]));
+            Tensor<float> v = x.Var([2], keepDim: true).Add(x.Std([1], unbiased: false, keepDim: true).Mean([1, 2], keepDim: true));
+            Tensor<float> picked = x.IndexSelect(2, [3, 0, 0, 1]).Add(x.IndexSelect(1, [2]));
+            Tensor<float> masked = x.Triu(1).MaskedFill(x.Lt(Tensor.Zeros<float>(1)), -2f).Add(x.Eq(x.Max(-1, keepDim: true)));
+            Tensor<float>[] parts = x.Chunk(2, axis: 2);
+            Tensor<float> stacked = Tensor.Stack([parts[0], parts[1]], axis: 1).Select(1, 0).Unsqueeze(0).Squeeze(0);
+            Tensor<float> other = x.Abs().Add(1f).RDiv(1f).Add(x.Softplus()).Sub(x.Sign().Mul(x.Min(1, keepDim: true)));
+            return [r.Add(v).Add(masked), picked, stacked, other];
+        });
         yield return Layer("Digits MLP (as examples/Digits)", () => new Sequential(new Linear(64, 64, seed: 3), new ReLU(), new Linear(64, 10, seed: 4)), 64);
         yield return Layer("Fashion-MNIST CNN (as examples/FashionMnistCnn)", () => new Sequential(
             new Conv2d(1, 32, kernelSize: 3, padding: 1, seed: 1), TrainedBatchNorm2d(32), new ReLU(), new MaxPool2d(2),

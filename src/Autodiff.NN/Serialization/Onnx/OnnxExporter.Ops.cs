@@ -6,6 +6,7 @@ internal sealed partial class OnnxExporter
 {
     private void Emit(TracedOp<float> op, string y)
     {
+        RefuseIndicesThatFollowTheBatch(op);
         string X(int i) => Name(op.Inputs[i], $"{op.Op}{Where(op)}");
         int Int(string key) => (int)op.Attributes[key];
         double Real(string key) => (double)op.Attributes[key];
@@ -155,6 +156,24 @@ internal sealed partial class OnnxExporter
                 throw new NotSupportedException($"Onnx.Export: Dropout{Where(op)} ran in training mode; a Dropout outside the exported module must be given p = 0 or run in evaluation mode.");
             default:
                 throw new NotSupportedException($"Onnx.Export: the op {op.Op}{Where(op)} has no ONNX equivalent in this exporter (supported: the layers of Autodiff.NN and the elementwise, reduction, shape and product ops of the engine).");
+        }
+    }
+
+    /// <summary>Index arguments written as constants must be the same in both traces (Embedding's may be an input instead).</summary>
+    private void RefuseIndicesThatFollowTheBatch(TracedOp<float> op)
+    {
+        if (op.Op == "Embedding")
+        {
+            return;
+        }
+
+        var twin = (TracedOp<float>)_second.Ops[IndexOf(_first.Ops, op)];
+        foreach ((string key, object value) in op.Attributes)
+        {
+            if (value is int[] indices && key is "indices" or "index" && !indices.AsSpan().SequenceEqual((int[])twin.Attributes[key]))
+            {
+                throw new NotSupportedException($"Onnx.Export: {op.Op}{Where(op)} takes {key} that change with the batch size; a graph can hold them only as a constant.");
+            }
         }
     }
 
