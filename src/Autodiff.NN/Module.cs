@@ -192,6 +192,22 @@ public abstract class Module
     }
 
     /// <summary>
+    /// Writes <see cref="StateDict"/> to a safetensors file in one call (PyTorch's
+    /// <c>save_file(model.state_dict(), path)</c>); the file is written whole or not at all.
+    /// </summary>
+    /// <param name="path">The .safetensors file.</param>
+    public void Save(string path) => Serialization.SafeTensors.Save(path, StateDict());
+
+    /// <summary>
+    /// Loads a safetensors file (from <see cref="Save"/>, or a PyTorch state dict saved as safetensors) into this
+    /// module, in one call: <see cref="LoadStateDict"/> of the file's tensors, with its all-or-nothing promise.
+    /// </summary>
+    /// <param name="path">The .safetensors file.</param>
+    /// <param name="strict">Require the keys to match the model's exactly.</param>
+    /// <returns>The keys that were missing and unexpected; prints as PyTorch's result does.</returns>
+    public LoadStateDictResult Load(string path, bool strict = true) => LoadStateDict(Serialization.SafeTensors.Load(path), strict);
+
+    /// <summary>
     /// Copies the values of <paramref name="stateDict"/> into the parameters and buffers of the same names, in place
     /// (so optimisers holding the parameters keep working).
     /// </summary>
