@@ -34,6 +34,13 @@ public abstract class Module
     /// <remarks>Names follow the rules of <see cref="OwnParameters"/> and must differ from the parameters' names.</remarks>
     protected virtual IEnumerable<(string Name, Tensor<float> Buffer)> OwnBuffers() => [];
 
+    /// <summary>
+    /// Whether the buffer of this local name is a counter that PyTorch keeps as int64 (BatchNorm's
+    /// <c>num_batches_tracked</c>): <see cref="Save"/> stores it as I64, and a state dict without it loads strictly
+    /// and leaves the count as it is, as PyTorch's <c>load_state_dict</c> does for state dicts older than the counter.
+    /// </summary>
+    private protected virtual bool IsCounter(string buffer) => false;
+
     /// <summary>The direct child modules, with their local names, in order.</summary>
     /// <remarks>Names must be non-empty, contain no '.', and be unique within the module.</remarks>
     protected virtual IEnumerable<(string Name, Module Module)> ChildModules() => [];
@@ -196,7 +203,27 @@ public abstract class Module
     /// <c>save_file(model.state_dict(), path)</c>); the file is written whole or not at all.
     /// </summary>
     /// <param name="path">The .safetensors file.</param>
-    public void Save(string path) => Serialization.SafeTensors.Save(path, StateDict());
+    /// <remarks>Counters that PyTorch keeps as int64 (BatchNorm's <c>num_batches_tracked</c>) are stored as I64, the rest as F32, so that PyTorch's twin loads the file strictly.</remarks>
+    public void Save(string path)
+    {
+        var dtypes = Counters().ToDictionary(name => name, _ => Serialization.SafeTensorsDtype.I64, StringComparer.Ordinal);
+        Serialization.SafeTensors.Save(path, StateDict(), metadata: null, dtypes);
+    }
+
+    /// <summary>The full names of the counter buffers (see <see cref="IsCounter"/>).</summary>
+    private IEnumerable<string> Counters()
+    {
+        foreach ((string prefix, Module module) in NamedModules())
+        {
+            foreach ((string local, _) in module.OwnBuffers())
+            {
+                if (module.IsCounter(local))
+                {
+                    yield return Join(prefix, local);
+                }
+            }
+        }
+    }
 
     /// <summary>
     /// Loads a safetensors file (from <see cref="Save"/>, or a PyTorch state dict saved as safetensors) into this
@@ -225,13 +252,17 @@ public abstract class Module
         ArgumentNullException.ThrowIfNull(stateDict);
         List<(string Name, Tensor<float> Parameter)> parameters = StateTensors();
         var known = new HashSet<string>(parameters.Select(p => p.Name), StringComparer.Ordinal);
+        var counters = new HashSet<string>(Counters(), StringComparer.Ordinal);
         var missing = new List<string>();
         var mismatched = new List<string>();
         foreach ((string name, Tensor<float> parameter) in parameters)
         {
             if (!stateDict.TryGetValue(name, out Tensor<float>? value))
             {
-                missing.Add(name);
+                if (!counters.Contains(name))
+                {
+                    missing.Add(name);
+                }
             }
             else if (value is null || !value.Shape.SequenceEqual(parameter.Shape))
             {

@@ -83,7 +83,7 @@ public sealed class ConvolutionalLayerTests
         var model = new Sequential(new Conv2d(1, 2, 3, seed: 1), new BatchNorm2d(2), new ReLU(), new Flatten(), new Linear(2 * 4 * 4, 3, seed: 2), new BatchNorm1d(3));
         model.Forward(Tensor.RandomNormal<float>([4, 1, 6, 6], seed: 3));
         Assert.That(model.NamedParameters().Select(p => p.Name), Has.No.Member("1.running_mean"));
-        Assert.That(model.NamedBuffers().Select(b => b.Name), Is.EqualTo(new[] { "1.running_mean", "1.running_var", "5.running_mean", "5.running_var" }));
+        Assert.That(model.NamedBuffers().Select(b => b.Name), Is.EqualTo(new[] { "1.running_mean", "1.running_var", "1.num_batches_tracked", "5.running_mean", "5.running_var", "5.num_batches_tracked" }));
         var state = model.StateDict();
         Assert.That(state.Keys, Has.Member("1.running_var").And.Member("5.running_mean").And.Member("0.weight"));
 

@@ -48,12 +48,13 @@ public sealed class MisuseCatalogueTests
         return bytes;
     }
 
-    private static byte[] SafeTensorsBytes(string json, int dataBytes)
+    private static byte[] SafeTensorsBytes(string json, int dataBytes, byte[]? data = null)
     {
         byte[] header = Encoding.UTF8.GetBytes(json);
         var bytes = new byte[8 + header.Length + dataBytes];
         BinaryPrimitives.WriteUInt64LittleEndian(bytes, (ulong)header.Length);
         header.CopyTo(bytes, 8);
+        data?.CopyTo(bytes, 8 + header.Length);
         return bytes;
     }
 
@@ -218,8 +219,12 @@ public sealed class MisuseCatalogueTests
             "not valid JSON");
         yield return new("safetensors: unknown dtype", d => _ = SafeTensors.Load(Write(d, SafeTensorsBytes("""{"w":{"dtype":"Q7","shape":[1],"data_offsets":[0,4]}}""", 4))),
             typeof(InvalidDataException), "tensor 'w'", "unknown dtype 'Q7'");
-        yield return new("safetensors: F64 instead of F32", d => _ = SafeTensors.Load(Write(d, SafeTensorsBytes("""{"w":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}}""", 8))),
-            typeof(InvalidDataException), "dtype F64", "only F32", "t.float()");
+        yield return new("safetensors: an 8-bit float dtype", d => _ = SafeTensors.Load(Write(d, SafeTensorsBytes("""{"w":{"dtype":"F8_E4M3","shape":[1],"data_offsets":[0,1]}}""", 1))),
+            typeof(InvalidDataException), "tensor 'w'", "dtype F8_E4M3 is not supported", "supported: BOOL");
+        yield return new("safetensors: an I64 that float32 cannot hold exactly", d => _ = SafeTensors.Load(Write(d, SafeTensorsBytes("""{"w":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}""", 8, [1, 0, 0, 1]))),
+            typeof(InvalidDataException), "tensor 'w' [1]", "element 0", "16777217", "2^24");
+        yield return new("safetensors: save a fraction as I64", d => SafeTensors.Save(d.File("x"), new Dictionary<string, Tensor<float>> { ["n"] = Tensor.Scalar(1.5f) }, null, new Dictionary<string, SafeTensorsDtype> { ["n"] = SafeTensorsDtype.I64 }),
+            typeof(ArgumentException), "SafeTensors.Save", "tensor 'n'", "as I64", "element 0 is 1.5", "nothing was written");
         yield return new("safetensors: overlapping tensors", d => _ = SafeTensors.Load(Write(d, SafeTensorsBytes(
             """{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}""", 12))),
             typeof(InvalidDataException), "'a' [0, 8)", "'b' [4, 12)", "overlap");

@@ -11,8 +11,10 @@ namespace Autodiff.NN;
 /// <remarks>
 /// As PyTorch: weight 1 and bias 0 to start, running mean 0 and variance 1, momentum 0.1, ε = 1e-5; the running
 /// variance is updated with the unbiased batch variance. The running statistics are buffers ("running_mean",
-/// "running_var") and travel in the state dict; PyTorch's integer <c>num_batches_tracked</c> is not kept (it only
-/// matters when momentum is null, which is not offered).
+/// "running_var", and the count of training batches "num_batches_tracked") and travel in the state dict, so that a
+/// PyTorch model with batch normalisation loads strictly in both directions. <see cref="Module.Save"/> stores the
+/// count as int64, as PyTorch does; it is held in a float32 scalar, exact up to 2^24 = 16,777,216 batches (PyTorch
+/// reads it only when momentum is None, a cumulative average that is not offered here).
 /// </remarks>
 public abstract class BatchNorm : Module<Tensor<float>, Tensor<float>>
 {
@@ -38,6 +40,7 @@ public abstract class BatchNorm : Module<Tensor<float>, Tensor<float>>
         {
             RunningMean = Tensor.Zeros<float>(numFeatures);
             RunningVar = Tensor.Ones<float>(numFeatures);
+            NumBatchesTracked = Tensor.Scalar(0f);
         }
     }
 
@@ -62,13 +65,22 @@ public abstract class BatchNorm : Module<Tensor<float>, Tensor<float>>
     /// <summary>The running (unbiased) variance [C]; null when running statistics are not tracked.</summary>
     public Tensor<float>? RunningVar { get; }
 
+    /// <summary>
+    /// The number of batches seen in training mode, a scalar (PyTorch's <c>num_batches_tracked</c>); null when running
+    /// statistics are not tracked.
+    /// </summary>
+    public Tensor<float>? NumBatchesTracked { get; }
+
     /// <inheritdoc/>
     protected override IEnumerable<(string Name, Tensor<float> Parameter)> OwnParameters()
         => Weight is null || Bias is null ? [] : [("weight", Weight), ("bias", Bias)];
 
     /// <inheritdoc/>
     protected override IEnumerable<(string Name, Tensor<float> Buffer)> OwnBuffers()
-        => RunningMean is null || RunningVar is null ? [] : [("running_mean", RunningMean), ("running_var", RunningVar)];
+        => RunningMean is null || RunningVar is null || NumBatchesTracked is null ? []
+            : [("running_mean", RunningMean), ("running_var", RunningVar), ("num_batches_tracked", NumBatchesTracked)];
+
+    private protected override bool IsCounter(string buffer) => buffer == "num_batches_tracked";
 
     /// <summary>The normalised input, same shape.</summary>
     /// <param name="input">x, with channels on axis 1.</param>
@@ -79,6 +91,11 @@ public abstract class BatchNorm : Module<Tensor<float>, Tensor<float>>
         if (input.Shape[1] != NumFeatures)
         {
             throw Functional.ShapeError(GetType().Name, $"input of shape {Functional.Format(input.Shape)} has {input.Shape[1]} channels, the layer {NumFeatures}.", nameof(input));
+        }
+
+        if (IsTraining && NumBatchesTracked is not null)
+        {
+            NumBatchesTracked.MutableSpan()[0] += 1;
         }
 
         return Functional.BatchNorm(input, RunningMean, RunningVar, Weight, Bias, IsTraining || RunningMean is null, Momentum, Eps);
