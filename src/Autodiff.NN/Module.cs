@@ -168,8 +168,8 @@ public abstract class Module
     public void Eval() => Train(false);
 
     /// <summary>
-    /// A snapshot of every parameter by name, in the order of <see cref="NamedParameters"/>, then every buffer (as
-    /// PyTorch's <c>state_dict</c>): the tensors are copies, so later training does not change a saved state dict.
+    /// A snapshot of every parameter and buffer by name, in PyTorch's <c>state_dict</c> order (module by module, each
+    /// module's parameters then its buffers): the tensors are copies, so later training does not change a saved state dict.
     /// </summary>
     public OrderedDictionary<string, Tensor<float>> StateDict()
     {
@@ -182,16 +182,41 @@ public abstract class Module
         return state;
     }
 
-    /// <summary>The parameters, then the buffers, by name: what a state dict holds.</summary>
+    /// <summary>
+    /// The parameters and buffers by name, in PyTorch's <c>state_dict</c> order: module by module (pre-order), each
+    /// module's own parameters, then its own buffers.
+    /// </summary>
     private List<(string Name, Tensor<float> Tensor)> StateTensors()
     {
-        List<(string Name, Tensor<float> Tensor)> tensors = [.. NamedParameters(), .. NamedBuffers()];
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach ((string name, _) in tensors)
+        var parameters = NamedParameters().ToDictionary(p => p.Name, p => p.Parameter, StringComparer.Ordinal);
+        var buffers = NamedBuffers();
+        var names = new HashSet<string>(parameters.Keys, StringComparer.Ordinal);
+        foreach ((string name, _) in buffers)
         {
             if (!names.Add(name))
             {
                 throw new InvalidOperationException($"{GetType().Name}: a parameter and a buffer are both named '{name}'.");
+            }
+        }
+
+        var byName = buffers.ToDictionary(b => b.Name, b => b.Buffer, StringComparer.Ordinal);
+        var tensors = new List<(string Name, Tensor<float> Tensor)>(names.Count);
+        foreach ((string prefix, Module module) in NamedModules())
+        {
+            // A parameter shared with an earlier module is listed once, under its first name (as NamedParameters has it).
+            foreach ((string local, _) in module.OwnParameters())
+            {
+                string name = Join(prefix, local);
+                if (parameters.TryGetValue(name, out Tensor<float>? parameter))
+                {
+                    tensors.Add((name, parameter));
+                }
+            }
+
+            foreach ((string local, _) in module.OwnBuffers())
+            {
+                string name = Join(prefix, local);
+                tensors.Add((name, byName[name]));
             }
         }
 
