@@ -120,9 +120,13 @@ internal static class Shapes
         return result;
     }
 
-    /// <summary>An axis in [−rank, rank) made non-negative.</summary>
-    public static int Axis(int axis, int rank, string op, string? file, int line)
+    /// <summary>
+    /// An axis of a tensor of <paramref name="shape"/> made non-negative: in [−rank, rank), or for an op that inserts an
+    /// axis (<paramref name="insertion"/>, as Unsqueeze) in [−rank − 1, rank]. The error names the user's axis and shape.
+    /// </summary>
+    public static int Axis(int axis, ReadOnlySpan<int> shape, string op, string? file, int line, bool insertion = false)
     {
+        int rank = shape.Length + (insertion ? 1 : 0);
         if (rank == 0)
         {
             Throw(op, $"a 0-d tensor has no axis {axis} (it has no axes at all); reshape it first, e.g. Reshape([1]).", file, line);
@@ -131,15 +135,19 @@ internal static class Shapes
         int a = axis < 0 ? axis + rank : axis;
         if ((uint)a >= (uint)rank)
         {
-            Throw(op, $"axis {axis} is out of range for a tensor of rank {rank}; use an axis in [{-rank}, {rank}).", file, line);
+            string what = insertion
+                ? $"inserting an axis into a tensor of shape {Format(shape)} (the result has rank {rank})"
+                : $"a tensor of shape {Format(shape)} (rank {rank})";
+            Throw(op, $"axis {axis} is out of range for {what}; use an axis in [{-rank}, {rank}).", file, line);
         }
 
         return a;
     }
 
-    /// <summary>The sorted, distinct, non-negative axes; all axes when <paramref name="axes"/> is empty.</summary>
-    public static int[] Axes(ReadOnlySpan<int> axes, int rank, string op, string? file, int line)
+    /// <summary>The sorted, distinct, non-negative axes of a tensor of <paramref name="shape"/>; all axes when <paramref name="axes"/> is empty.</summary>
+    public static int[] Axes(ReadOnlySpan<int> axes, ReadOnlySpan<int> shape, string op, string? file, int line)
     {
+        int rank = shape.Length;
         if (axes.IsEmpty)
         {
             return Enumerable.Range(0, rank).ToArray();
@@ -162,18 +170,17 @@ internal static class Shapes
         var result = new int[axes.Length];
         for (int i = 0; i < axes.Length; i++)
         {
-            result[i] = Axis(axes[i], rank, op, file, line);
-        }
-
-        Array.Sort(result);
-        for (int i = 1; i < result.Length; i++)
-        {
-            if (result[i] == result[i - 1])
+            result[i] = Axis(axes[i], shape, op, file, line);
+            for (int j = 0; j < i; j++)
             {
-                Throw(op, $"axis {result[i]} is given twice.", file, line);
+                if (result[j] == result[i])
+                {
+                    Throw(op, $"axes {Format(axes)} name axis {result[i]} of a tensor of shape {Format(shape)} twice.", file, line);
+                }
             }
         }
 
+        Array.Sort(result);
         return result;
     }
 

@@ -95,4 +95,16 @@ public sealed class BoundaryTests
         var scalarError = Assert.Throws<AnomalyException>(() => _ = a * double.NaN);
         Assert.That(scalarError!.Message, Does.Contain("Scalar.Multiply"), "a C# operator on Scalars is where the named form helps");
     }
+
+    [Test]
+    public void A_NaN_compares_false_every_way_as_in_PyTorch()
+    {
+        // torch.ge / le / gt / lt / eq of NaN against anything are all False; 1 − Lt would make NaN ≥ x true.
+        Tensor<double> a = Tensor.FromArray([double.NaN, 1.0, 2.0, double.NaN]), b = Tensor.FromArray([1.0, double.NaN, 2.0, double.NaN]);
+        Assert.That(a.Ge(b).ToArray(), Is.EqualTo(new[] { 0.0, 0, 1, 0 }));
+        Assert.That(a.Le(b).ToArray(), Is.EqualTo(new[] { 0.0, 0, 1, 0 }));
+        Assert.That(a.Gt(b).ToArray(), Is.EqualTo(new[] { 0.0, 0, 0, 0 }));
+        Assert.That(a.Lt(b).ToArray(), Is.EqualTo(new[] { 0.0, 0, 0, 0 }));
+        Assert.That(a.Eq(b).ToArray(), Is.EqualTo(new[] { 0.0, 0, 1, 0 }));
+    }
 }

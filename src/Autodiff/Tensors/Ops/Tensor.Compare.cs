@@ -31,15 +31,25 @@ public sealed partial class Tensor<T>
     /// <param name="other">The other operand.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
+    /// <remarks>Gt + Eq, not 1 − Lt: a NaN compares false both ways, so NaN ≥ x is 0, as in PyTorch.</remarks>
     public Tensor<T> Ge(Tensor<T> other, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
-        => other.Gt(this, file, line).Detach().RSub(T.One);
+        => OrEqual(other, () => other.Gt(this, file, line), nameof(Ge), file, line);
 
     /// <summary>1 where a ≤ b, else 0 (broadcasting); not differentiable.</summary>
     /// <param name="other">The other operand.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
+    /// <remarks>Lt + Eq, not 1 − Gt: a NaN compares false both ways, so NaN ≤ x is 0, as in PyTorch.</remarks>
     public Tensor<T> Le(Tensor<T> other, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
-        => Gt(other, file, line).Detach().RSub(T.One);
+        => OrEqual(other, () => Lt(other, file, line), nameof(Le), file, line);
+
+    /// <summary><paramref name="strict"/> (a strict comparison of this and <paramref name="other"/>) or equal; shapes checked first under the op's own name.</summary>
+    private Tensor<T> OrEqual(Tensor<T> other, Func<Tensor<T>> strict, string op, string? file, int line)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        _ = Shapes.Broadcast(_shape, other._shape, op, file, line);
+        return strict().Add(Eq(other, file, line), file, line).Detach();
+    }
 
     /// <summary>
     /// The index of the largest element along <paramref name="axis"/> (the first one at a tie), for every position
@@ -50,7 +60,7 @@ public sealed partial class Tensor<T>
     /// <param name="line">Filled in by the compiler.</param>
     public int[] ArgMax(int axis = -1, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        int a = Shapes.Axis(axis, Rank, nameof(ArgMax), file, line);
+        int a = Shapes.Axis(axis, Shape, nameof(ArgMax), file, line);
         if (Rank == 0)
         {
             return [0];

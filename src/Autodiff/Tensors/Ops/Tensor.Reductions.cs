@@ -48,7 +48,7 @@ public sealed partial class Tensor<T>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> Sum(int[]? axes = null, bool keepDim = false, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        int[] a = Shapes.Axes(axes, Rank, nameof(Sum), file, line);
+        int[] a = Shapes.Axes(axes, Shape, nameof(Sum), file, line);
         Tensor<T> y = ReduceAxes<SumReduce<T>>(a, keepDim, nameof(Sum), file, line);
         int[] kept = Shapes.Reduced(_shape, a, keepDim: true);
         return Autograd.Record(nameof(Sum), y, g => [g.Reshape(kept).BroadcastTo(_shape)], file, line, this).Traced("axes", a).Traced("keepDim", keepDim);
@@ -70,7 +70,7 @@ public sealed partial class Tensor<T>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> Mean(int[]? axes = null, bool keepDim = false, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        int[] a = Shapes.Axes(axes, Rank, nameof(Mean), file, line);
+        int[] a = Shapes.Axes(axes, Shape, nameof(Mean), file, line);
         int count = 1;
         foreach (int axis in a)
         {
@@ -125,7 +125,7 @@ public sealed partial class Tensor<T>
     private Tensor<T> Extremum<TKernel>(int[]? axes, bool keepDim, string op, string? file, int line)
         where TKernel : IReduceKernel<T>
     {
-        int[] a = Shapes.Axes(axes, Rank, op, file, line);
+        int[] a = Shapes.Axes(axes, Shape, op, file, line);
         Tensor<T> y = ReduceAxes<TKernel>(a, keepDim, op, file, line);
         int[] kept = Shapes.Reduced(_shape, a, keepDim: true);
         return Autograd.Record(op, y, g =>
@@ -144,7 +144,7 @@ public sealed partial class Tensor<T>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> LogSumExp(int[]? axes = null, bool keepDim = false, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        int[] a = Shapes.Axes(axes, Rank, nameof(LogSumExp), file, line);
+        int[] a = Shapes.Axes(axes, Shape, nameof(LogSumExp), file, line);
         using OpTrace.Composite trace = OpTrace.BeginComposite();
         // The shift m only guards against overflow; the result does not depend on it, so it is not differentiated.
         Tensor<T> m = Detach().Max(a, keepDim: true, file, line);
@@ -166,8 +166,12 @@ public sealed partial class Tensor<T>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> Var(int[]? axes = null, bool unbiased = true, bool keepDim = false, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
+        => Variance(axes, unbiased, keepDim, nameof(Var), file, line);
+
+    /// <summary>Var under the name of the public op the user called (Var or Std), so that its errors say which.</summary>
+    private Tensor<T> Variance(int[]? axes, bool unbiased, bool keepDim, string op, string? file, int line)
     {
-        int[] a = Shapes.Axes(axes, Rank, nameof(Var), file, line);
+        int[] a = Shapes.Axes(axes, Shape, op, file, line);
         int n = 1;
         foreach (int axis in a)
         {
@@ -186,5 +190,5 @@ public sealed partial class Tensor<T>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> Std(int[]? axes = null, bool unbiased = true, bool keepDim = false, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
-        => Var(axes, unbiased, keepDim, file, line).Sqrt(file, line);
+        => Variance(axes, unbiased, keepDim, nameof(Std), file, line).Sqrt(file, line);
 }

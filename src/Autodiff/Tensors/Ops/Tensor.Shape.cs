@@ -48,7 +48,7 @@ public sealed partial class Tensor<T>
             return Reshape(_shape.Where(d => d != 1).ToArray(), file, line);
         }
 
-        int a = Shapes.Axis(axis.Value, Rank, nameof(Squeeze), file, line);
+        int a = Shapes.Axis(axis.Value, Shape, nameof(Squeeze), file, line);
         if (_shape[a] != 1)
         {
             return this; // as PyTorch: squeezing an axis longer than 1 leaves the tensor as it is
@@ -63,7 +63,7 @@ public sealed partial class Tensor<T>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> Unsqueeze(int axis, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        int a = Shapes.Axis(axis, Rank + 1, nameof(Unsqueeze), file, line);
+        int a = Shapes.Axis(axis, Shape, nameof(Unsqueeze), file, line, insertion: true);
         var shape = _shape.ToList();
         shape.Insert(a, 1);
         return Reshape(shape.ToArray(), file, line);
@@ -113,7 +113,7 @@ public sealed partial class Tensor<T>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> Transpose(int axis0, int axis1, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        int a = Shapes.Axis(axis0, Rank, nameof(Transpose), file, line), b = Shapes.Axis(axis1, Rank, nameof(Transpose), file, line);
+        int a = Shapes.Axis(axis0, Shape, nameof(Transpose), file, line), b = Shapes.Axis(axis1, Shape, nameof(Transpose), file, line);
         int[] order = Enumerable.Range(0, Rank).ToArray();
         (order[a], order[b]) = (order[b], order[a]);
         return Permute(order, file, line);
@@ -156,7 +156,7 @@ public sealed partial class Tensor<T>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> Narrow(int axis, int start, int length, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        int a = Shapes.Axis(axis, Rank, nameof(Narrow), file, line);
+        int a = Shapes.Axis(axis, Shape, nameof(Narrow), file, line);
         if (start < 0 || length < 0 || start + length > _shape[a])
         {
             Shapes.Throw(nameof(Narrow), $"range [{start}, {start + length}) is outside axis {axis} of shape {Shapes.Format(_shape)}.", file, line);
@@ -183,7 +183,7 @@ public sealed partial class Tensor<T>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> Select(int axis, int index, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        int a = Shapes.Axis(axis, Rank, nameof(Select), file, line);
+        int a = Shapes.Axis(axis, Shape, nameof(Select), file, line);
         int i = index < 0 ? index + _shape[a] : index;
         if ((uint)i >= (uint)_shape[a])
         {
@@ -204,7 +204,7 @@ public sealed partial class Tensor<T>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T>[] Split(int size, int axis = 0, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        int a = Shapes.Axis(axis, Rank, nameof(Split), file, line);
+        int a = Shapes.Axis(axis, Shape, nameof(Split), file, line);
         if (size < 1)
         {
             Shapes.Throw(nameof(Split), $"the piece size must be ≥ 1, got {size}.", file, line);
@@ -230,7 +230,7 @@ public sealed partial class Tensor<T>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T>[] Chunk(int chunks, int axis = 0, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        int a = Shapes.Axis(axis, Rank, nameof(Chunk), file, line);
+        int a = Shapes.Axis(axis, Shape, nameof(Chunk), file, line);
         if (chunks < 1)
         {
             Shapes.Throw(nameof(Chunk), $"the number of chunks must be ≥ 1, got {chunks}.", file, line);
@@ -247,7 +247,7 @@ public sealed partial class Tensor<T>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> Slice(int axis, int start, int end, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        int a = Shapes.Axis(axis, Rank, nameof(Slice), file, line);
+        int a = Shapes.Axis(axis, Shape, nameof(Slice), file, line);
         int n = _shape[a];
         int s = Math.Clamp(start < 0 ? start + n : start, 0, n);
         int e = Math.Clamp(end < 0 ? end + n : end, 0, n);
@@ -270,7 +270,7 @@ public sealed partial class Tensor<T>
             return Reshape([1], file, line);
         }
 
-        int a = Shapes.Axis(startAxis, Rank, nameof(Flatten), file, line), b = Shapes.Axis(endAxis, Rank, nameof(Flatten), file, line);
+        int a = Shapes.Axis(startAxis, Shape, nameof(Flatten), file, line), b = Shapes.Axis(endAxis, Shape, nameof(Flatten), file, line);
         if (a > b)
         {
             Shapes.Throw(nameof(Flatten), $"start axis {startAxis} comes after end axis {endAxis} in shape {Shapes.Format(_shape)}.", file, line);
@@ -306,7 +306,7 @@ public sealed partial class Tensor<T>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> IndexSelect(int axis, ReadOnlySpan<int> indices, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        int a = Shapes.Axis(axis, Rank, nameof(IndexSelect), file, line);
+        int a = Shapes.Axis(axis, Shape, nameof(IndexSelect), file, line);
         int[] idx = indices.ToArray();
         (int outer, int extent, int inner) = Shapes.AroundAxis(_shape, a);
         CheckIndices(idx, extent, nameof(IndexSelect), file, line);
@@ -345,7 +345,7 @@ public sealed partial class Tensor<T>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> Gather(int axis, ReadOnlySpan<int> index, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        int a = Shapes.Axis(axis, Rank, nameof(Gather), file, line);
+        int a = Shapes.Axis(axis, Shape, nameof(Gather), file, line);
         (int outer, int extent, int inner) = Shapes.AroundAxis(_shape, a);
         int[] idx = index.ToArray();
         if (outer * inner == 0 || idx.Length % (outer * inner) != 0)
@@ -408,7 +408,7 @@ public static partial class Tensor
         }
 
         Tensor<T> first = tensors[0];
-        int a = Shapes.Axis(axis, first.Rank, nameof(Concat), file, line);
+        int a = Shapes.Axis(axis, first.Shape, nameof(Concat), file, line);
         int total = 0;
         foreach (Tensor<T> t in tensors)
         {

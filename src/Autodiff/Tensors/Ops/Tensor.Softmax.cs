@@ -18,11 +18,11 @@ public sealed partial class Tensor<T>
         if (Rank == 0)
         {
             // As PyTorch: softmax over the one element of a 0-d tensor is 1, with gradient 0.
-            Shapes.Axes([axis], 0, nameof(Softmax), file, line);
+            Shapes.Axes([axis], [], nameof(Softmax), file, line);
             return Tensor.OnesLike(this);
         }
 
-        int a = Shapes.Axis(axis, Rank, nameof(Softmax), file, line);
+        int a = Shapes.Axis(axis, Shape, nameof(Softmax), file, line);
         if (a != Rank - 1)
         {
             using OpTrace.Composite trace = OpTrace.BeginComposite();
@@ -46,11 +46,11 @@ public sealed partial class Tensor<T>
     {
         if (Rank == 0)
         {
-            Shapes.Axes([axis], 0, nameof(LogSoftmax), file, line);
+            Shapes.Axes([axis], [], nameof(LogSoftmax), file, line);
             return Tensor.ZerosLike(this);
         }
 
-        int a = Shapes.Axis(axis, Rank, nameof(LogSoftmax), file, line);
+        int a = Shapes.Axis(axis, Shape, nameof(LogSoftmax), file, line);
         if (a != Rank - 1)
         {
             // (x − m) − log Σ exp(x − m), m the detached maximum (a constant: the result does not depend on it), for
