@@ -40,7 +40,17 @@ internal static partial class GemmDriver<T, TKernel>
             int task;
             while ((task = state.Claim()) >= 0)
             {
-                ComputeTask(plan, task, ref state.Shared[0], ref state.Piece(task), ref cOrigin, accumulate, edge);
+                if (accumulate)
+                {
+                    // A helper computes its task whole and then adds it to C; adding pass by pass into C here would
+                    // round differently, and the result would depend on which thread claimed which task. So with
+                    // accumulate this thread's tasks go the helpers' way too: the same bits whatever the timing.
+                    state.ComputeIntoHelperBands(task, edge);
+                }
+                else
+                {
+                    ComputeTask(plan, task, ref state.Shared[0], ref state.Piece(task), ref cOrigin, accumulate: false, edge);
+                }
 
                 // Copy back what the helpers have finished while they are still busy, rather than all at the end.
                 state.CopyHelperBands(c, accumulate);
@@ -145,6 +155,13 @@ internal static partial class GemmDriver<T, TKernel>
             }
 
             _helperError?.Throw();
+        }
+
+        /// <summary>Computes <paramref name="task"/> on this thread into the helpers' copy of C, to be added to C with theirs.</summary>
+        public void ComputeIntoHelperBands(int task, Span<T> edge)
+        {
+            ComputeTask(_plan, task, ref _shared[0], ref Piece(task), ref _helperC[0], accumulate: false, edge);
+            Volatile.Write(ref _bands[task], BandComputed);
         }
 
         /// <summary>Copies (or adds) into C the bands that helpers have finished since the last call.</summary>
