@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Reflection;
 using System.Runtime.CompilerServices;
 
 namespace Autodiff;
@@ -100,7 +101,9 @@ internal readonly record struct Provenance(string? Scope, string? File, int Line
         line = 0;
         foreach (StackFrame frame in new StackTrace(2, fNeedFileInfo: true).GetFrames())
         {
-            string? assembly = frame.GetMethod()?.DeclaringType?.Assembly.GetName().Name;
+            // DiagnosticMethodInfo rather than GetMethod(): it needs no reflection metadata, so trimming and Native AOT keep it.
+            string? display = DiagnosticMethodInfo.Create(frame)?.DeclaringAssemblyName;
+            string? assembly = string.IsNullOrEmpty(display) ? null : new AssemblyName(display).Name;
             if (assembly is null || assembly is "Autodiff" or "Autodiff.NN" or "System.Private.CoreLib" || assembly.StartsWith("System.", StringComparison.Ordinal))
             {
                 continue;
