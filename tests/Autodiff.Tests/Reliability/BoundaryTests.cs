@@ -30,6 +30,18 @@ public sealed class BoundaryTests
     }
 
     [Test]
+    public void Maximum_and_Minimum_pass_the_gradient_to_both_sides_where_a_NaN_makes_them_unordered()
+    {
+        Tensor<double> a = Tensor.FromArray<double>([double.NaN, 1.0, 2.0, 3.0]).RequiresGrad(), b = Tensor.FromArray<double>([1.0, double.NaN, 2.0, 1.0]).RequiresGrad();
+        using var tape = new Tape();
+        Tensor<double>[] max = tape.Gradient(a.Maximum(b).Sum(), [a, b]), min = tape.Gradient(a.Minimum(b).Sum(), [a, b]);
+        Assert.That(max[0].ToArray(), Is.EqualTo(new[] { 1.0, 1.0, 0.5, 1.0 }), "PyTorch: g to each side unless the other strictly wins");
+        Assert.That(max[1].ToArray(), Is.EqualTo(new[] { 1.0, 1.0, 0.5, 0.0 }));
+        Assert.That(min[0].ToArray(), Is.EqualTo(new[] { 1.0, 1.0, 0.5, 0.0 }));
+        Assert.That(min[1].ToArray(), Is.EqualTo(new[] { 1.0, 1.0, 0.5, 1.0 }));
+    }
+
+    [Test]
     public void Squeezing_an_axis_longer_than_1_leaves_the_tensor_as_it_is()
         => Assert.That(Tensor.Ones<double>(2, 3).Squeeze(1).ShapeArray(), Is.EqualTo(new[] { 2, 3 }));
 
