@@ -42,6 +42,14 @@ public sealed class BoundaryTests
     }
 
     [Test]
+    public void Ge_and_Le_are_0_where_a_NaN_leaves_the_operands_unordered()
+    {
+        Tensor<double> a = Tensor.FromArray<double>([double.NaN, 1.0, 1.0, 2.0, 0.0]), b = Tensor.FromArray<double>([1.0, double.NaN, 1.0, 1.0, -0.0]);
+        Assert.That(a.Ge(b).ToArray(), Is.EqualTo(new[] { 0.0, 0.0, 1.0, 1.0, 1.0 }), "PyTorch's ge: NaN ≥ 1 is false");
+        Assert.That(a.Le(b).ToArray(), Is.EqualTo(new[] { 0.0, 0.0, 1.0, 0.0, 1.0 }));
+    }
+
+    [Test]
     public void Squeezing_an_axis_longer_than_1_leaves_the_tensor_as_it_is()
         => Assert.That(Tensor.Ones<double>(2, 3).Squeeze(1).ShapeArray(), Is.EqualTo(new[] { 2, 3 }));
 

@@ -27,19 +27,19 @@ public sealed partial class Tensor<T>
     public Tensor<T> Lt(Tensor<T> other, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
         => Broadcasted<LessKernel<T>>(this, other, nameof(Lt), file, line).Kept().TracedAs(nameof(Lt), file, line, this, other);
 
-    /// <summary>1 where a ≥ b, else 0 (broadcasting); not differentiable.</summary>
+    /// <summary>1 where a ≥ b, else 0 (broadcasting; 0 where either is NaN, as PyTorch); not differentiable.</summary>
     /// <param name="other">The other operand.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> Ge(Tensor<T> other, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
-        => other.Gt(this, file, line).Detach().RSub(T.One);
+        => Gt(other, file, line).Add(Eq(other, file, line), file, line).Detach(); // not 1 − (a < b): that is 1 at a NaN
 
-    /// <summary>1 where a ≤ b, else 0 (broadcasting); not differentiable.</summary>
+    /// <summary>1 where a ≤ b, else 0 (broadcasting; 0 where either is NaN, as PyTorch); not differentiable.</summary>
     /// <param name="other">The other operand.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> Le(Tensor<T> other, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
-        => Gt(other, file, line).Detach().RSub(T.One);
+        => Lt(other, file, line).Add(Eq(other, file, line), file, line).Detach();
 
     /// <summary>
     /// The index of the largest element along <paramref name="axis"/> (the first one at a tie), for every position
