@@ -50,6 +50,16 @@ public sealed class BoundaryTests
     }
 
     [Test]
+    public void Relu_passes_the_gradient_at_NaN_as_PyTorch_and_stops_it_at_0()
+    {
+        Tensor<double> x = Tensor.FromArray<double>([double.NaN, 0.0, -0.0, -1.0, 2.0]).RequiresGrad();
+        using var tape = new Tape();
+        Assert.That(tape.Gradient(x.Relu().Sum(), [x])[0].ToArray(), Is.EqualTo(new[] { 1.0, 0.0, 0.0, 0.0, 1.0 }), "PyTorch zeroes g where the result is ≤ 0; NaN ≤ 0 is false");
+        using var graph = new Tape();
+        Assert.That(graph.Gradient(x.Relu().Sum(), [x], createGraph: true)[0].ToArray(), Is.EqualTo(new[] { 1.0, 0.0, 0.0, 0.0, 1.0 }), "and so does the recorded rule");
+    }
+
+    [Test]
     public void Squeezing_an_axis_longer_than_1_leaves_the_tensor_as_it_is()
         => Assert.That(Tensor.Ones<double>(2, 3).Squeeze(1).ShapeArray(), Is.EqualTo(new[] { 2, 3 }));
 
