@@ -60,6 +60,16 @@ public sealed class BoundaryTests
     }
 
     [Test]
+    public void Max_pooling_sends_the_gradient_to_the_last_NaN_of_a_window_as_PyTorch()
+    {
+        Tensor<double> x = Tensor.FromArray<double>([1.0, double.NaN, 3.0, double.NaN], [1, 1, 2, 2]).RequiresGrad();
+        using var tape = new Tape();
+        Tensor<double> y = Tensor.MaxPool2d(x, 2);
+        Assert.That(double.IsNaN(y.Item()));
+        Assert.That(tape.Gradient(y.Sum(), [x])[0].ToArray(), Is.EqualTo(new[] { 0.0, 0.0, 0.0, 1.0 }), "PyTorch's kernel takes every NaN it meets");
+    }
+
+    [Test]
     public void Squeezing_an_axis_longer_than_1_leaves_the_tensor_as_it_is()
         => Assert.That(Tensor.Ones<double>(2, 3).Squeeze(1).ShapeArray(), Is.EqualTo(new[] { 2, 3 }));
 
