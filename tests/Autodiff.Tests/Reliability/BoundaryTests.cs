@@ -70,6 +70,15 @@ public sealed class BoundaryTests
     }
 
     [Test]
+    public void Log_softmax_along_an_inner_axis_with_plus_infinity_is_NaN_as_along_the_last()
+    {
+        Tensor<double> x = Tensor.FromArray<double>([0.0, 1.0, double.PositiveInfinity, 2.0], [2, 2]);
+        double[] y = x.LogSoftmax(0).ToArray(), finite = Tensor.FromArray<double>([1.0, 2.0]).LogSoftmax().ToArray();
+        Assert.That(y, Is.EqualTo(new[] { double.NaN, finite[0], double.NaN, finite[1] }).Within(1e-15), "PyTorch: the column with +∞ is NaN throughout");
+        Assert.That(x.LogSoftmax(-1).ToArray(), Is.EqualTo(x.Transpose().LogSoftmax(0).Transpose().ToArray()).Using<double>((p, q) => p.Equals(q) ? 0 : 1), "both kernels agree");
+    }
+
+    [Test]
     public void Squeezing_an_axis_longer_than_1_leaves_the_tensor_as_it_is()
         => Assert.That(Tensor.Ones<double>(2, 3).Squeeze(1).ShapeArray(), Is.EqualTo(new[] { 2, 3 }));
 
