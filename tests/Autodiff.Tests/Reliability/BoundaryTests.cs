@@ -79,6 +79,16 @@ public sealed class BoundaryTests
     }
 
     [Test]
+    public void Log_sum_exp_over_an_empty_axis_is_minus_infinity()
+    {
+        Tensor<double> x = Tensor.Zeros<double>(2, 0).RequiresGrad();
+        using var tape = new Tape();
+        Tensor<double> y = x.LogSumExp([1]);
+        Assert.That(y.ToArray(), Is.EqualTo(new[] { double.NegativeInfinity, double.NegativeInfinity }), "PyTorch: the log of a sum of nothing");
+        Assert.That(tape.Gradient(y.Mul(Tensor.FromArray<double>([1.0, 2.0])).Sum(), [x])[0].ShapeArray(), Is.EqualTo(new[] { 2, 0 }));
+    }
+
+    [Test]
     public void Squeezing_an_axis_longer_than_1_leaves_the_tensor_as_it_is()
         => Assert.That(Tensor.Ones<double>(2, 3).Squeeze(1).ShapeArray(), Is.EqualTo(new[] { 2, 3 }));
 

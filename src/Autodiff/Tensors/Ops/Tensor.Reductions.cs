@@ -136,7 +136,10 @@ public sealed partial class Tensor<T>
         }, file, line, this).Traced("axes", a).Traced("keepDim", keepDim);
     }
 
-    /// <summary>log Σ exp(x) over the given axes, computed stably as m + log Σ exp(x − m) with m the maximum.</summary>
+    /// <summary>
+    /// log Σ exp(x) over the given axes, computed stably as m + log Σ exp(x − m) with m the maximum; −∞ over an empty
+    /// axis.
+    /// </summary>
     /// <remarks>Backward: g·softmax(x) over the axes (composed from differentiable ops).</remarks>
     /// <param name="axes">The axes to reduce (all when none are given).</param>
     /// <param name="keepDim">Keep the reduced axes as size 1.</param>
@@ -147,8 +150,10 @@ public sealed partial class Tensor<T>
         int[] a = Shapes.Axes(axes, Rank, nameof(LogSumExp), file, line);
         using OpTrace.Composite trace = OpTrace.BeginComposite();
         // The shift m only guards against overflow; the result does not depend on it, so it is not differentiated.
-        Tensor<T> m = Detach().Max(a, keepDim: true, file, line);
-        m = m.Map(static (x, d) => Pointwise.FiniteOrZero(x, d));
+        // An empty axis has no maximum: there m = 0, and the log of the sum of nothing is −∞, as PyTorch.
+        Tensor<T> m = a.Any(axis => _shape[axis] == 0)
+            ? Tensor.Zeros<T>(Shapes.Reduced(_shape, a, keepDim: true))
+            : Detach().Max(a, keepDim: true, file, line).Map(static (x, d) => Pointwise.FiniteOrZero(x, d));
         Tensor<T> lse = Sub(m, file, line).Exp(file, line).Sum(a, keepDim: true, file, line).Log(file, line).Add(m, file, line);
         return trace.Done(nameof(LogSumExp), keepDim ? lse : lse.Reshape(Shapes.Reduced(_shape, a, keepDim: false), file, line), file, line, this)
             .Traced("axes", a).Traced("keepDim", keepDim);
