@@ -89,6 +89,17 @@ public sealed class BoundaryTests
     }
 
     [Test]
+    public void Linear_takes_a_1_D_input_as_one_row()
+    {
+        Tensor<double> x = Tensor.FromArray<double>([1.0, 2.0]).RequiresGrad(), w = Tensor.FromArray<double>([1.0, 0.0, 3.0, -1.0], [2, 2]).RequiresGrad();
+        using var tape = new Tape();
+        Tensor<double> y = Tensor.Linear(x, w, Tensor.FromArray<double>([0.5, 0.25]));
+        Assert.That(y.ShapeArray(), Is.EqualTo(new[] { 2 }), "PyTorch's F.linear: [k] gives [n]");
+        Assert.That(y.ToArray(), Is.EqualTo(new[] { 1.5, 1.25 }));
+        Assert.That(tape.Gradient(y.Sum(), [x])[0].ToArray(), Is.EqualTo(new[] { 4.0, -1.0 }));
+    }
+
+    [Test]
     public void Squeezing_an_axis_longer_than_1_leaves_the_tensor_as_it_is()
         => Assert.That(Tensor.Ones<double>(2, 3).Squeeze(1).ShapeArray(), Is.EqualTo(new[] { 2, 3 }));
 
