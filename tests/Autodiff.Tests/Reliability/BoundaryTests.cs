@@ -100,6 +100,15 @@ public sealed class BoundaryTests
     }
 
     [Test]
+    public void Narrow_counts_a_negative_start_from_the_end()
+    {
+        Tensor<double> x = Tensor.FromArray<double>([1.0, 2.0, 3.0, 4.0]);
+        Assert.That(x.Narrow(0, -3, 2).ToArray(), Is.EqualTo(new[] { 2.0, 3.0 }), "PyTorch's narrow: start −3 of 4 is 1");
+        Assert.That(x.Narrow(-1, -4, 4).ToArray(), Is.EqualTo(x.ToArray()));
+        Assert.Throws<ArgumentException>(() => x.Narrow(0, -5, 1));
+    }
+
+    [Test]
     public void Squeezing_an_axis_longer_than_1_leaves_the_tensor_as_it_is()
         => Assert.That(Tensor.Ones<double>(2, 3).Squeeze(1).ShapeArray(), Is.EqualTo(new[] { 2, 3 }));
 

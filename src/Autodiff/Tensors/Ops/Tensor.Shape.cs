@@ -150,16 +150,22 @@ public sealed partial class Tensor<T>
     /// <summary>The elements start … start + length − 1 along <paramref name="axis"/> (a copy).</summary>
     /// <remarks>Backward: g padded with zeros back to the input's extent.</remarks>
     /// <param name="axis">The axis.</param>
-    /// <param name="start">The first index kept.</param>
+    /// <param name="start">The first index kept; a negative start counts from the end, as PyTorch's <c>narrow</c>.</param>
     /// <param name="length">How many indices are kept.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> Narrow(int axis, int start, int length, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         int a = Shapes.Axis(axis, Rank, nameof(Narrow), file, line);
+        int given = start;
+        if (start < 0 && start >= -_shape[a])
+        {
+            start += _shape[a];
+        }
+
         if (start < 0 || length < 0 || start + length > _shape[a])
         {
-            Shapes.Throw(nameof(Narrow), $"range [{start}, {start + length}) is outside axis {axis} of shape {Shapes.Format(_shape)}.", file, line);
+            Shapes.Throw(nameof(Narrow), $"range [{given}, {given + length}) is outside axis {axis} of shape {Shapes.Format(_shape)}.", file, line);
         }
 
         (int outer, int extent, int inner) = Shapes.AroundAxis(_shape, a);
