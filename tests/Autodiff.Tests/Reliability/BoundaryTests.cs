@@ -109,6 +109,14 @@ public sealed class BoundaryTests
     }
 
     [Test]
+    public void Permute_takes_negative_axes()
+    {
+        Tensor<double> x = Tensor.Zeros<double>(2, 3, 1);
+        Assert.That(x.Permute([-1, 0, 1]).ShapeArray(), Is.EqualTo(new[] { 1, 2, 3 }), "PyTorch's permute: −1 is the last axis");
+        Assert.Throws<ArgumentException>(() => x.Permute([-1, 2, 0]), "−1 and 2 name the same axis");
+    }
+
+    [Test]
     public void Squeezing_an_axis_longer_than_1_leaves_the_tensor_as_it_is()
         => Assert.That(Tensor.Ones<double>(2, 3).Squeeze(1).ShapeArray(), Is.EqualTo(new[] { 2, 3 }));
 

@@ -121,15 +121,16 @@ public sealed partial class Tensor<T>
 
     /// <summary>Reorders the axes: result axis i is input axis <paramref name="order"/>[i].</summary>
     /// <remarks>Backward: g permuted by the inverse order.</remarks>
-    /// <param name="order">A permutation of 0 … rank − 1.</param>
+    /// <param name="order">A permutation of 0 … rank − 1; a negative axis counts from the end, as PyTorch's <c>permute</c>.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> Permute(ReadOnlySpan<int> order, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        int[] perm = order.ToArray();
+        int rank = Rank;
+        int[] perm = order.ToArray().Select(p => p < 0 && p >= -rank ? p + rank : p).ToArray();
         if (perm.Length != Rank || !perm.Order().SequenceEqual(Enumerable.Range(0, Rank)))
         {
-            Shapes.Throw(nameof(Permute), $"{Shapes.Format(perm)} is not a permutation of the axes of shape {Shapes.Format(_shape)}.", file, line);
+            Shapes.Throw(nameof(Permute), $"{Shapes.Format(order)} is not a permutation of the axes of shape {Shapes.Format(_shape)}.", file, line);
         }
 
         int[] shape = perm.Select(p => _shape[p]).ToArray();
