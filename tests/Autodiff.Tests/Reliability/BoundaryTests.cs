@@ -117,6 +117,15 @@ public sealed class BoundaryTests
     }
 
     [Test]
+    public void Reshape_of_an_empty_tensor_refuses_an_extent_minus_1_it_cannot_infer()
+    {
+        Tensor<double> x = Tensor.Zeros<double>(0, 3);
+        var error = Assert.Throws<ArgumentException>(() => x.Reshape([-1, 0]));
+        Assert.That(error!.Message, Does.Contain("-1"), "PyTorch: any extent would do, so −1 is ambiguous");
+        Assert.That(x.Reshape([3, -1]).ShapeArray(), Is.EqualTo(new[] { 3, 0 }), "inferable: the other extents hold elements");
+    }
+
+    [Test]
     public void Squeezing_an_axis_longer_than_1_leaves_the_tensor_as_it_is()
         => Assert.That(Tensor.Ones<double>(2, 3).Squeeze(1).ShapeArray(), Is.EqualTo(new[] { 2, 3 }));
 

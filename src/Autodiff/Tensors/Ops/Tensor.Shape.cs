@@ -25,7 +25,13 @@ public sealed partial class Tensor<T>
                 known *= d == infer ? 1 : target[d];
             }
 
-            target[infer] = known == 0 ? 0 : (int)Math.Min(Size / known, int.MaxValue);
+            if (known == 0)
+            {
+                // As PyTorch: with another extent 0 the tensor is empty whatever −1 stands for, so it cannot be inferred.
+                Shapes.Throw(nameof(Reshape), $"cannot reshape {Shapes.Format(_shape)} to {Shapes.Format(shape)}: with an extent 0 beside it, -1 could be any size; give every extent.", file, line);
+            }
+
+            target[infer] = (int)Math.Min(Size / known, int.MaxValue);
         }
 
         if (target.Any(d => d < 0) || Shapes.Size(target) != Size)
