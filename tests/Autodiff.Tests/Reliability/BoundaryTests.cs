@@ -126,6 +126,19 @@ public sealed class BoundaryTests
     }
 
     [Test]
+    public void Std_of_a_constant_row_has_gradient_0_as_PyTorch()
+    {
+        Tensor<double> x = Tensor.FromArray<double>([2.0, 2.0, 2.0, 1.0, 2.0, 4.0], [2, 3]).RequiresGrad();
+        using var tape = new Tape();
+        Tensor<double> s = x.Std([1]);
+        Assert.That(s.ToArray()[0], Is.EqualTo(0.0));
+        double[] g = tape.Gradient(s.Sum(), [x])[0].ToArray();
+        Assert.That(g[..3], Is.EqualTo(new[] { 0.0, 0.0, 0.0 }), "PyTorch masks √'s g/(2·0) where the deviation is 0");
+        Assert.That(g[3..].All(double.IsFinite));
+        Assert.That(double.IsNaN(Tensor.FromArray<double>([2.0]).Std().Item()), "one element with the correction is still NaN");
+    }
+
+    [Test]
     public void Squeezing_an_axis_longer_than_1_leaves_the_tensor_as_it_is()
         => Assert.That(Tensor.Ones<double>(2, 3).Squeeze(1).ShapeArray(), Is.EqualTo(new[] { 2, 3 }));
 

@@ -184,12 +184,18 @@ public sealed partial class Tensor<T>
     }
 
     /// <summary>The standard deviation √Var over the given axes (<see cref="Var"/>'s arguments).</summary>
-    /// <remarks>Backward: g·(x − mean)/((n − 1)·std); composed.</remarks>
+    /// <remarks>
+    /// Backward: g·(x − mean)/((n − 1)·std), and 0 where std = 0, as PyTorch (not √'s g/(2·0) times a zero deviation,
+    /// which is NaN); composed: Var, Sqrt, and a Where that passes 0 to the root where the variance is 0.
+    /// </remarks>
     /// <param name="axes">The axes to reduce; negative counts from the end.</param>
     /// <param name="unbiased">Divide by n − 1 (true) or n.</param>
     /// <param name="keepDim">Keep the reduced axes as size 1.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> Std(int[]? axes = null, bool unbiased = true, bool keepDim = false, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
-        => Var(axes, unbiased, keepDim, file, line).Sqrt(file, line);
+    {
+        Tensor<T> variance = Var(axes, unbiased, keepDim, file, line), zeros = Tensor.ZerosLike(variance);
+        return Tensor.Where(variance.Eq(zeros, file, line), zeros, variance.Sqrt(file, line), file, line); // √'s zero-safe rule then passes 0 on
+    }
 }
