@@ -139,6 +139,15 @@ public sealed class BoundaryTests
     }
 
     [Test]
+    public void Var_of_an_empty_axis_is_NaN_with_or_without_the_correction()
+    {
+        Tensor<double> x = Tensor.Zeros<double>(2, 0);
+        Assert.That(x.Var([1]).ToArray(), Is.EqualTo(new[] { double.NaN, double.NaN }), "PyTorch divides by max(0, n − 1) = 0: 0/0");
+        Assert.That(x.Var([1], unbiased: false).ToArray(), Is.EqualTo(new[] { double.NaN, double.NaN }));
+        Assert.That(x.Std([1]).ToArray(), Is.EqualTo(new[] { double.NaN, double.NaN }));
+    }
+
+    [Test]
     public void Squeezing_an_axis_longer_than_1_leaves_the_tensor_as_it_is()
         => Assert.That(Tensor.Ones<double>(2, 3).Squeeze(1).ShapeArray(), Is.EqualTo(new[] { 2, 3 }));
 

@@ -162,7 +162,7 @@ public sealed partial class Tensor<T>
     /// <summary>
     /// The variance over the given axes (all when none are given), as <c>torch.var</c>: Σ(x − mean)² / (n − 1) when
     /// <paramref name="unbiased"/> (Bessel's correction, PyTorch's default), / n otherwise; n ≤ 1 with the correction
-    /// gives NaN, as PyTorch.
+    /// gives NaN, as PyTorch, and so does an empty axis.
     /// </summary>
     /// <remarks>Backward: 2g(x − mean)/(n − 1) (or /n); composed from Mean, Sub, Mul and Sum.</remarks>
     /// <param name="axes">The axes to reduce; negative counts from the end.</param>
@@ -180,7 +180,8 @@ public sealed partial class Tensor<T>
         }
 
         Tensor<T> centred = Sub(Mean(a, keepDim: true, file, line), file, line);
-        return centred.Mul(centred, file, line).Sum(a, keepDim, file, line).Mul(T.One / T.CreateChecked(unbiased ? n - 1 : n), file, line);
+        // Divided by max(0, n − correction), as PyTorch: 0/0 = NaN for an empty axis, also with the correction.
+        return centred.Mul(centred, file, line).Sum(a, keepDim, file, line).Mul(T.One / T.CreateChecked(Math.Max(0, unbiased ? n - 1 : n)), file, line);
     }
 
     /// <summary>The standard deviation √Var over the given axes (<see cref="Var"/>'s arguments).</summary>
