@@ -148,6 +148,15 @@ public sealed class BoundaryTests
     }
 
     [Test]
+    public void Sigmoid_and_Softplus_of_an_empty_tensor_are_empty_forward_and_backward()
+    {
+        Tensor<double> x = Tensor.Zeros<double>(2, 0).RequiresGrad();
+        using var tape = new Tape();
+        Assert.That(x.Sigmoid().ShapeArray(), Is.EqualTo(new[] { 2, 0 }), "as PyTorch; TensorPrimitives.Sigmoid refuses an empty span");
+        Assert.That(tape.Gradient(x.Softplus().Sum(), [x])[0].ShapeArray(), Is.EqualTo(new[] { 2, 0 }), "Softplus's rule is g·σ(x)");
+    }
+
+    [Test]
     public void Squeezing_an_axis_longer_than_1_leaves_the_tensor_as_it_is()
         => Assert.That(Tensor.Ones<double>(2, 3).Squeeze(1).ShapeArray(), Is.EqualTo(new[] { 2, 3 }));
 
