@@ -157,6 +157,18 @@ public sealed class BoundaryTests
     }
 
     [Test]
+    public void Attention_over_no_keys_gives_zeros_and_zero_gradients()
+    {
+        Tensor<double> q = Tensor.Ones<double>(2, 3).RequiresGrad(), k = Tensor.Zeros<double>(0, 3).RequiresGrad(), v = Tensor.Zeros<double>(0, 4).RequiresGrad();
+        using var tape = new Tape();
+        Tensor<double> y = Tensor.ScaledDotProductAttention(q, k, v);
+        Assert.That(y.ToArray(), Is.EqualTo(new double[8]), "PyTorch's formula: softmax of no scores times no values");
+        Tensor<double>[] g = tape.Gradient(y.Sum(), [q, k, v]);
+        Assert.That(g[0].ToArray(), Is.EqualTo(new double[6]));
+        Assert.That(g[1].ShapeArray(), Is.EqualTo(new[] { 0, 3 }));
+    }
+
+    [Test]
     public void Squeezing_an_axis_longer_than_1_leaves_the_tensor_as_it_is()
         => Assert.That(Tensor.Ones<double>(2, 3).Squeeze(1).ShapeArray(), Is.EqualTo(new[] { 2, 3 }));
 
