@@ -207,11 +207,14 @@ internal static class Attention
         }
     }
 
-    /// <summary>The row's softmax in place; returns its log-sum-exp (−∞, and a row of zeros, when every key is masked).</summary>
+    /// <summary>
+    /// The row's softmax in place; returns its log-sum-exp (−∞, and a row of zeros, when every key is masked — or
+    /// there are no keys at all).
+    /// </summary>
     private static T SoftmaxRow<T>(Span<T> row)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T max = TensorPrimitives.Max<T>(row);
+        T max = row.IsEmpty ? T.NegativeInfinity : TensorPrimitives.Max<T>(row);
         if (T.IsNegativeInfinity(max))
         {
             row.Clear();

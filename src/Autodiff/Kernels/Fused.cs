@@ -41,15 +41,18 @@ internal readonly struct TanhBackward<T> : IFusedKernel<T>
     public static Vector256<T> Invoke(Vector256<T> g, Vector256<T> y) => g * (Vector256<T>.One - (y * y));
 }
 
-/// <summary>g where x &gt; 0, else 0: ReLU's backward (subgradient 0 at 0) from its input x — or its output, equivalently.</summary>
+/// <summary>
+/// 0 where x ≤ 0, else g: ReLU's backward (subgradient 0 at 0) from its input x — or its output, equivalently. A NaN
+/// passes g, as PyTorch's <c>threshold_backward</c> (NaN ≤ 0 is false).
+/// </summary>
 internal readonly struct ReluBackward<T> : IFusedKernel<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public static T Invoke(T g, T x) => x > T.Zero ? g : T.Zero;
+    public static T Invoke(T g, T x) => x <= T.Zero ? T.Zero : g;
 
-    public static Vector512<T> Invoke(Vector512<T> g, Vector512<T> x) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<T>.Zero), g, Vector512<T>.Zero);
+    public static Vector512<T> Invoke(Vector512<T> g, Vector512<T> x) => Vector512.ConditionalSelect(Vector512.LessThanOrEqual(x, Vector512<T>.Zero), Vector512<T>.Zero, g);
 
-    public static Vector256<T> Invoke(Vector256<T> g, Vector256<T> x) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<T>.Zero), g, Vector256<T>.Zero);
+    public static Vector256<T> Invoke(Vector256<T> g, Vector256<T> x) => Vector256.ConditionalSelect(Vector256.LessThanOrEqual(x, Vector256<T>.Zero), Vector256<T>.Zero, g);
 }
 
 /// <summary>

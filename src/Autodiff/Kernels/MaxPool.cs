@@ -54,7 +54,7 @@ internal static class MaxPool
     /// <summary>
     /// The max-pooling kernel over the h×w images <paramref name="firstPlane"/> … <paramref name="endPlane"/> − 1: each
     /// output the first maximum of its window (strictly greater replaces, so a tie keeps the first in row-major window
-    /// order; a NaN wins and stays), and the flat input index of that maximum (−1 for a window entirely in the padding).
+    /// order; a NaN wins, and a later NaN of the window replaces it, as PyTorch), and the flat input index of that maximum (−1 for a window entirely in the padding).
     /// </summary>
     public static void Planes<T>(T[] x, T[] y, Span<int> argMax, int firstPlane, int endPlane, int h, int wd, int oh, int ow, Window2d w)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -92,7 +92,7 @@ internal static class MaxPool
                             }
 
                             T v = row[ix];
-                            if (best < 0 || v > max || (T.IsNaN(v) && !T.IsNaN(max)))
+                            if (best < 0 || v > max || T.IsNaN(v)) // every NaN replaces: the last wins, as PyTorch's kernel
                             {
                                 best = (iy * wd) + ix;
                                 max = v;

@@ -38,9 +38,14 @@ internal static class Pointwise
     public static void Sigmoid<T>(ReadOnlySpan<T> x, Span<T> destination)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (x.IsEmpty)
+        {
+            return; // TensorPrimitives.Sigmoid refuses an empty span; an empty tensor's sigmoid is empty
+        }
+
         TensorPrimitives.Sigmoid(x, destination);
         T limit = T.CreateChecked(typeof(T) == typeof(float) ? -80.0 : -700.0);
-        if (x.Length > 0 && TensorPrimitives.Min(x) < limit)
+        if (TensorPrimitives.Min(x) < limit)
         {
             for (int i = 0; i < x.Length; i++)
             {

@@ -101,6 +101,7 @@ public static partial class Functional
 
         int[] shape = input.ShapeArray();
         shape[^1] = outFeatures;
-        return Tensor.Linear(input.Reshape([-1, inFeatures]), weight, bias).Reshape(shape);
+        int rows = shape[..^1].Aggregate(1, (p, d) => p * d); // not -1: with no input features it could not be inferred
+        return Tensor.Linear(input.Reshape([rows, inFeatures]), weight, bias).Reshape(shape);
     }
 }

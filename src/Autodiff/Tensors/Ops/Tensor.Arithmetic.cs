@@ -159,33 +159,38 @@ public sealed partial class Tensor<T>
     }
 
     /// <summary>max(a, b) elementwise, broadcasting.</summary>
-    /// <remarks>The gradient goes to the larger; at a tie each side gets ½ (as PyTorch's <c>maximum</c>).</remarks>
+    /// <remarks>
+    /// The gradient goes to the larger; at a tie each side gets ½, and where a NaN leaves them unordered both get it
+    /// (as PyTorch's <c>maximum</c>: g to each side unless the other strictly wins).
+    /// </remarks>
     /// <param name="other">The other operand.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> Maximum(Tensor<T> other, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tensor<T> y = Broadcasted<MaximumKernel<T>>(this, other, nameof(Maximum), file, line);
-        return Autograd.Record(nameof(Maximum), y, g => SplitAtTies(g, Gt(other), Eq(other)), file, line, this, other);
+        return Autograd.Record(nameof(Maximum), y, g => SplitAtTies(g, Gt(other), Lt(other), Eq(other)), file, line, this, other);
     }
 
     /// <summary>min(a, b) elementwise, broadcasting.</summary>
-    /// <remarks>The gradient goes to the smaller; at a tie each side gets ½.</remarks>
+    /// <remarks>The gradient goes to the smaller; at a tie each side gets ½, and both get it where a NaN leaves them unordered.</remarks>
     /// <param name="other">The other operand.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> Minimum(Tensor<T> other, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tensor<T> y = Broadcasted<MinimumKernel<T>>(this, other, nameof(Minimum), file, line);
-        return Autograd.Record(nameof(Minimum), y, g => SplitAtTies(g, Lt(other), Eq(other)), file, line, this, other);
+        return Autograd.Record(nameof(Minimum), y, g => SplitAtTies(g, Lt(other), Gt(other), Eq(other)), file, line, this, other);
     }
 
-    /// <summary>Routes g to a where it wins, to b where b wins, and half to each at a tie.</summary>
-    private static Tensor<T>?[] SplitAtTies(Tensor<T> g, Tensor<T> aWins, Tensor<T> tie)
+    /// <summary>
+    /// Routes g to each side unless the other wins, and half to each at a tie: so to a where it wins, to b where b
+    /// wins, and to both where neither wins nor ties (a NaN on either side), as PyTorch.
+    /// </summary>
+    private static Tensor<T>?[] SplitAtTies(Tensor<T> g, Tensor<T> aWins, Tensor<T> bWins, Tensor<T> tie)
     {
         Tensor<T> half = tie.Mul(T.CreateChecked(0.5));
-        Tensor<T> toA = aWins.Add(half);
-        return [g.Mul(toA), g.Mul(toA.RSub(T.One))];
+        return [g.Mul(bWins.Add(half).RSub(T.One)), g.Mul(aWins.Add(half).RSub(T.One))];
     }
 
     /// <summary>a + b.</summary>

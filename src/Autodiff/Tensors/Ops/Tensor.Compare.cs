@@ -27,7 +27,7 @@ public sealed partial class Tensor<T>
     public Tensor<T> Lt(Tensor<T> other, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
         => Broadcasted<LessKernel<T>>(this, other, nameof(Lt), file, line).Kept().TracedAs(nameof(Lt), file, line, this, other);
 
-    /// <summary>1 where a ≥ b, else 0 (broadcasting); not differentiable.</summary>
+    /// <summary>1 where a ≥ b, else 0 (broadcasting; 0 where either is NaN, as PyTorch); not differentiable.</summary>
     /// <param name="other">The other operand.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
@@ -35,7 +35,7 @@ public sealed partial class Tensor<T>
     public Tensor<T> Ge(Tensor<T> other, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
         => OrEqual(other, () => other.Gt(this, file, line), nameof(Ge), file, line);
 
-    /// <summary>1 where a ≤ b, else 0 (broadcasting); not differentiable.</summary>
+    /// <summary>1 where a ≤ b, else 0 (broadcasting; 0 where either is NaN, as PyTorch); not differentiable.</summary>
     /// <param name="other">The other operand.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>

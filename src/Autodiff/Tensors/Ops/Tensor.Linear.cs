@@ -11,11 +11,11 @@ public static partial class Tensor
 {
     /// <summary>
     /// y = x·Wᵀ + b for x [m, k], a weight W stored [n, k] (as a linear layer keeps it) and an optional bias b [n];
-    /// W is read transposed in place.
+    /// W is read transposed in place. A 1-D x [k] is one row and gives y [n], as PyTorch's <c>F.linear</c>.
     /// </summary>
     /// <remarks>Backward: dx = G·W, dW = Gᵀ·x, db = Σ over the rows of G.</remarks>
     /// <typeparam name="T">float or double.</typeparam>
-    /// <param name="input">x, shape [m, k].</param>
+    /// <param name="input">x, shape [m, k] or [k].</param>
     /// <param name="weight">W, shape [n, k].</param>
     /// <param name="bias">b, shape [n], or null.</param>
     /// <param name="file">Filled in by the compiler.</param>
@@ -25,10 +25,15 @@ public static partial class Tensor
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(weight);
+        if (input.Rank == 1 && weight.Rank == 2)
+        {
+            return Linear(input.Reshape([1, input.Shape[0]], file, line), weight, bias, file, line).Reshape([weight.Shape[0]], file, line);
+        }
+
         if (input.Rank != 2 || weight.Rank != 2 || input.Shape[1] != weight.Shape[1] || (bias is not null && (bias.Rank != 1 || bias.Size != weight.Shape[0])))
         {
             string b = bias is null ? "" : $" + {Shapes.Format(bias.Shape)}";
-            Shapes.Throw(nameof(Linear), $"{Shapes.Format(input.Shape)} × {Shapes.Format(weight.Shape)}ᵀ{b}: needs x [m, k], W [n, k] and b [n].", file, line);
+            Shapes.Throw(nameof(Linear), $"{Shapes.Format(input.Shape)} × {Shapes.Format(weight.Shape)}ᵀ{b}: needs x [m, k], W [n, k] and b [n] (or a 1-D x [k]).", file, line);
         }
 
         int m = input.Shape[0], k = input.Shape[1], n = weight.Shape[0];

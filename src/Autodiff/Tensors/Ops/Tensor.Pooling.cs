@@ -16,7 +16,8 @@ public static partial class Tensor
     /// its kh×kw window (taps d apart, windows s apart, −∞ padding of p on every side).
     /// </summary>
     /// <remarks>
-    /// Backward: each g goes to the first arg max of its window (row-major window order; a NaN counts as the maximum);
+    /// Backward: each g goes to the first arg max of its window (row-major window order; a NaN counts as the maximum,
+    /// the last NaN of a window as in PyTorch);
     /// overlapping windows that share an arg max add up there.
     /// </remarks>
     /// <typeparam name="T">float or double.</typeparam>

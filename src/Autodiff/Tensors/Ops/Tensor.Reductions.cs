@@ -136,7 +136,10 @@ public sealed partial class Tensor<T>
         }, file, line, this).Traced("axes", a).Traced("keepDim", keepDim);
     }
 
-    /// <summary>log Σ exp(x) over the given axes, computed stably as m + log Σ exp(x − m) with m the maximum.</summary>
+    /// <summary>
+    /// log Σ exp(x) over the given axes, computed stably as m + log Σ exp(x − m) with m the maximum; −∞ over an empty
+    /// axis.
+    /// </summary>
     /// <remarks>Backward: g·softmax(x) over the axes (composed from differentiable ops).</remarks>
     /// <param name="axes">The axes to reduce (all when none are given).</param>
     /// <param name="keepDim">Keep the reduced axes as size 1.</param>
@@ -147,8 +150,10 @@ public sealed partial class Tensor<T>
         int[] a = Shapes.Axes(axes, Shape, nameof(LogSumExp), file, line);
         using OpTrace.Composite trace = OpTrace.BeginComposite();
         // The shift m only guards against overflow; the result does not depend on it, so it is not differentiated.
-        Tensor<T> m = Detach().Max(a, keepDim: true, file, line);
-        m = m.Map(static (x, d) => Pointwise.FiniteOrZero(x, d));
+        // An empty axis has no maximum: there m = 0, and the log of the sum of nothing is −∞, as PyTorch.
+        Tensor<T> m = a.Any(axis => _shape[axis] == 0)
+            ? Tensor.Zeros<T>(Shapes.Reduced(_shape, a, keepDim: true))
+            : Detach().Max(a, keepDim: true, file, line).Map(static (x, d) => Pointwise.FiniteOrZero(x, d));
         Tensor<T> lse = Sub(m, file, line).Exp(file, line).Sum(a, keepDim: true, file, line).Log(file, line).Add(m, file, line);
         return trace.Done(nameof(LogSumExp), keepDim ? lse : lse.Reshape(Shapes.Reduced(_shape, a, keepDim: false), file, line), file, line, this)
             .Traced("axes", a).Traced("keepDim", keepDim);
@@ -157,7 +162,7 @@ public sealed partial class Tensor<T>
     /// <summary>
     /// The variance over the given axes (all when none are given), as <c>torch.var</c>: Σ(x − mean)² / (n − 1) when
     /// <paramref name="unbiased"/> (Bessel's correction, PyTorch's default), / n otherwise; n ≤ 1 with the correction
-    /// gives NaN, as PyTorch.
+    /// gives NaN, as PyTorch, and so does an empty axis.
     /// </summary>
     /// <remarks>Backward: 2g(x − mean)/(n − 1) (or /n); composed from Mean, Sub, Mul and Sum.</remarks>
     /// <param name="axes">The axes to reduce; negative counts from the end.</param>
@@ -179,16 +184,23 @@ public sealed partial class Tensor<T>
         }
 
         Tensor<T> centred = Sub(Mean(a, keepDim: true, file, line), file, line);
-        return centred.Mul(centred, file, line).Sum(a, keepDim, file, line).Mul(T.One / T.CreateChecked(unbiased ? n - 1 : n), file, line);
+        // Divided by max(0, n − correction), as PyTorch: 0/0 = NaN for an empty axis, also with the correction.
+        return centred.Mul(centred, file, line).Sum(a, keepDim, file, line).Mul(T.One / T.CreateChecked(Math.Max(0, unbiased ? n - 1 : n)), file, line);
     }
 
     /// <summary>The standard deviation √Var over the given axes (<see cref="Var"/>'s arguments).</summary>
-    /// <remarks>Backward: g·(x − mean)/((n − 1)·std); composed.</remarks>
+    /// <remarks>
+    /// Backward: g·(x − mean)/((n − 1)·std), and 0 where std = 0, as PyTorch (not √'s g/(2·0) times a zero deviation,
+    /// which is NaN); composed: Var, Sqrt, and a Where that passes 0 to the root where the variance is 0.
+    /// </remarks>
     /// <param name="axes">The axes to reduce; negative counts from the end.</param>
     /// <param name="unbiased">Divide by n − 1 (true) or n.</param>
     /// <param name="keepDim">Keep the reduced axes as size 1.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> Std(int[]? axes = null, bool unbiased = true, bool keepDim = false, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
-        => Variance(axes, unbiased, keepDim, nameof(Std), file, line).Sqrt(file, line);
+    {
+        Tensor<T> variance = Variance(axes, unbiased, keepDim, nameof(Std), file, line), zeros = Tensor.ZerosLike(variance);
+        return Tensor.Where(variance.Eq(zeros, file, line), zeros, variance.Sqrt(file, line), file, line); // √'s zero-safe rule then passes 0 on
+    }
 }

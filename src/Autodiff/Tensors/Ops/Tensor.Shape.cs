@@ -25,7 +25,13 @@ public sealed partial class Tensor<T>
                 known *= d == infer ? 1 : target[d];
             }
 
-            target[infer] = known == 0 ? 0 : (int)Math.Min(Size / known, int.MaxValue);
+            if (known == 0)
+            {
+                // As PyTorch: with another extent 0 the tensor is empty whatever −1 stands for, so it cannot be inferred.
+                Shapes.Throw(nameof(Reshape), $"cannot reshape {Shapes.Format(_shape)} to {Shapes.Format(shape)}: with an extent 0 beside it, -1 could be any size; give every extent.", file, line);
+            }
+
+            target[infer] = (int)Math.Min(Size / known, int.MaxValue);
         }
 
         if (target.Any(d => d < 0) || Shapes.Size(target) != Size)
@@ -121,15 +127,16 @@ public sealed partial class Tensor<T>
 
     /// <summary>Reorders the axes: result axis i is input axis <paramref name="order"/>[i].</summary>
     /// <remarks>Backward: g permuted by the inverse order.</remarks>
-    /// <param name="order">A permutation of 0 … rank − 1.</param>
+    /// <param name="order">A permutation of 0 … rank − 1; a negative axis counts from the end, as PyTorch's <c>permute</c>.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> Permute(ReadOnlySpan<int> order, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
-        int[] perm = order.ToArray();
+        int rank = Rank;
+        int[] perm = order.ToArray().Select(p => p < 0 && p >= -rank ? p + rank : p).ToArray();
         if (perm.Length != Rank || !perm.Order().SequenceEqual(Enumerable.Range(0, Rank)))
         {
-            Shapes.Throw(nameof(Permute), $"{Shapes.Format(perm)} is not a permutation of the axes of shape {Shapes.Format(_shape)}.", file, line);
+            Shapes.Throw(nameof(Permute), $"{Shapes.Format(order)} is not a permutation of the axes of shape {Shapes.Format(_shape)}.", file, line);
         }
 
         int[] shape = perm.Select(p => _shape[p]).ToArray();
@@ -150,16 +157,22 @@ public sealed partial class Tensor<T>
     /// <summary>The elements start … start + length − 1 along <paramref name="axis"/> (a copy).</summary>
     /// <remarks>Backward: g padded with zeros back to the input's extent.</remarks>
     /// <param name="axis">The axis.</param>
-    /// <param name="start">The first index kept.</param>
+    /// <param name="start">The first index kept; a negative start counts from the end, as PyTorch's <c>narrow</c>.</param>
     /// <param name="length">How many indices are kept.</param>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> Narrow(int axis, int start, int length, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         int a = Shapes.Axis(axis, Shape, nameof(Narrow), file, line);
+        int given = start;
+        if (start < 0 && start >= -_shape[a])
+        {
+            start += _shape[a];
+        }
+
         if (start < 0 || length < 0 || start + length > _shape[a])
         {
-            Shapes.Throw(nameof(Narrow), $"range [{start}, {start + length}) is outside axis {axis} of shape {Shapes.Format(_shape)}.", file, line);
+            Shapes.Throw(nameof(Narrow), $"range [{given}, {given + length}) is outside axis {axis} of shape {Shapes.Format(_shape)}.", file, line);
         }
 
         (int outer, int extent, int inner) = Shapes.AroundAxis(_shape, a);

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Autodiff.Kernels;
 
 namespace Autodiff;
 
@@ -54,9 +53,10 @@ public sealed partial class Tensor<T>
         if (a != Rank - 1)
         {
             // (x − m) − log Σ exp(x − m), m the detached maximum (a constant: the result does not depend on it), for
-            // the same reason as below: x − logsumexp(x) would round log Σ to an ulp of m.
+            // the same reason as below: x − logsumexp(x) would round log Σ to an ulp of m. m is not made finite: a
+            // +∞ makes the whole slice NaN, as the row kernel and PyTorch (all −∞ gives NaN either way).
             using OpTrace.Composite trace = OpTrace.BeginComposite();
-            Tensor<T> m = Detach().Max(a, keepDim: true, file, line).Map(static (x, d) => Pointwise.FiniteOrZero(x, d));
+            Tensor<T> m = Detach().Max(a, keepDim: true, file, line);
             Tensor<T> shifted = Sub(m, file, line);
             return trace.Done(nameof(LogSoftmax), shifted.Sub(shifted.Exp(file, line).Sum(a, keepDim: true, file, line).Log(file, line), file, line), file, line, this).Traced("axis", a);
         }

@@ -110,13 +110,13 @@ public sealed partial class Tensor<T>
     }
 
     /// <summary>max(x, 0).</summary>
-    /// <remarks>Backward: g where x &gt; 0, else 0 — ReLU′(0) = 0, as PyTorch and note 001.</remarks>
+    /// <remarks>Backward: 0 where x ≤ 0, else g — ReLU′(0) = 0, as PyTorch and note 001; a NaN passes g, as PyTorch.</remarks>
     /// <param name="file">Filled in by the compiler.</param>
     /// <param name="line">Filled in by the compiler.</param>
     public Tensor<T> Relu([CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tensor<T> y = Map(static (x, d) => TensorPrimitives.Max(x, T.Zero, d));
-        return Autograd.Record(nameof(Relu), y, g => [Fusion.Composed ? g.Mul(Gt(Tensor.ZerosLike(this))) : Fusion.Apply<T, ReluBackward<T>>(g, this)], file, line, this);
+        return Autograd.Record(nameof(Relu), y, g => [Fusion.Composed ? g.Mul(Le(Tensor.ZerosLike(this)).RSub(T.One)) : Fusion.Apply<T, ReluBackward<T>>(g, this)], file, line, this);
     }
 
     /// <summary>x for x &gt; 0, slope·x otherwise.</summary>
