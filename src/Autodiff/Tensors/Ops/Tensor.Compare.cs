@@ -33,7 +33,7 @@ public sealed partial class Tensor<T>
     /// <param name="line">Filled in by the compiler.</param>
     /// <remarks>Gt + Eq, not 1 − Lt: a NaN compares false both ways, so NaN ≥ x is 0, as in PyTorch.</remarks>
     public Tensor<T> Ge(Tensor<T> other, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
-        => OrEqual(other, () => other.Gt(this, file, line), nameof(Ge), file, line);
+        => OrEqual(other, () => Gt(other, file, line), nameof(Ge), file, line);
 
     /// <summary>1 where a ≤ b, else 0 (broadcasting; 0 where either is NaN, as PyTorch); not differentiable.</summary>
     /// <param name="other">The other operand.</param>
