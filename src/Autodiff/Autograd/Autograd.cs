@@ -18,7 +18,7 @@ public static partial class Autograd
     public static bool IsGradEnabled => !s_noGrad.Value && !s_paused;
 
     /// <summary>Whether an operation called now would be recorded on a tape.</summary>
-    internal static bool IsRecording => !s_paused && !s_noGrad.Value && Tape.Current is not null;
+    internal static bool IsRecording => !s_paused && !s_noGrad.Value && s_probe is null && Tape.Current is not null;
 
     /// <summary>Stops recording on this thread until the scope is disposed: for the rules of a plain sweep.</summary>
     internal static PauseScope PauseRecording()

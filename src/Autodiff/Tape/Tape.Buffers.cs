@@ -46,7 +46,8 @@ public sealed partial class Tape
                 return swept;
             }
 
-            Tape? tape = Autograd.IsGradEnabled ? s_current.Value : null;
+            // A checkpoint's first run borrows nothing: its intermediates are garbage as soon as it returns.
+            Tape? tape = Autograd.IsGradEnabled && !Autograd.IsProbing ? s_current.Value : null;
             return tape is not null && tape._drivingThread == Environment.CurrentManagedThreadId ? tape : null;
         }
     }

@@ -18,6 +18,11 @@ public sealed partial class Tape
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ThrowIfDisposed(node.Name);
+        if (Autograd.IsProbing)
+        {
+            throw new InvalidOperationException($"{node.Name}: cannot be used inside Autograd.Checkpoint{Shapes.Where(node.File, node.Line)}; call it outside the checkpointed function.");
+        }
+
         using (Claim(node.Name))
         {
             _tensorNodes.Add(node);
@@ -27,6 +32,15 @@ public sealed partial class Tape
         node.Output.Node = node;
         node.Output.NodeTape = this;
         node.Output.NodeGeneration = _generation;
+    }
+
+    /// <summary>
+    /// Forgets the tensor nodes from <paramref name="from"/> on: a checkpoint's re-run, once its stretch has been swept.
+    /// </summary>
+    internal void TruncateTensorNodes(int from)
+    {
+        _tensorNodes.RemoveRange(from, _tensorNodes.Count - from);
+        _tensorMarks.RemoveRange(from, _tensorMarks.Count - from);
     }
 
     /// <summary>Throws unless a tracked input was recorded on this tape since its last reset.</summary>
@@ -51,6 +65,11 @@ public static partial class Autograd
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         TraceOp(op, output, file, line, inputs);
+        if (Probed(inputs))
+        {
+            return output; // a checkpoint's first run: nothing is kept (its arrays were not lent either)
+        }
+
         if (s_paused || s_noGrad.Value || Tape.Current is not { } tape)
         {
             return output;

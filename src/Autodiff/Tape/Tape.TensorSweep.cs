@@ -76,6 +76,49 @@ public sealed partial class Tape
     }
 
     /// <summary>
+    /// Sweeps the nodes from <paramref name="from"/> on, starting at <paramref name="output"/>'s: the stretch a
+    /// checkpoint's re-run recorded, inside the sweep of the whole tape. Gradients leaving the stretch go to the
+    /// producers of its inputs (with createGraph) or to <paramref name="sink"/>; the caller takes back the temporaries.
+    /// </summary>
+    internal void SweepRange<T>(int from, Tensor<T> output, Tensor<T> seed, IGradientSink sink)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int last = output.Node is TensorNode<T> start && ReferenceEquals(output.NodeTape, this) ? _tensorNodes.LastIndexOf(start) : -1;
+        if (last < from)
+        {
+            // The function returned an input, or something computed before the stretch: the seed is its gradient.
+            if (output.Node is TensorNode<T> earlier && sink.CreateGraph)
+            {
+                earlier.Accumulate(seed, createGraph: true);
+            }
+            else if (output.GradRequired && sink.Wants(output))
+            {
+                sink.Accumulate(output, seed, sink.CreateGraph);
+            }
+
+            return;
+        }
+
+        ((TensorNode<T>)_tensorNodes[last]).Accumulate(seed, sink.CreateGraph);
+        try
+        {
+            using Autograd.PauseScope mode = sink.CreateGraph ? default : Autograd.PauseRecording();
+            using SweepScope sweeping = BeginSweep(writesLeafGrads: false); // the stretch's leaves are the collecting sink's
+            for (int i = last; i >= from; i--)
+            {
+                _tensorNodes[i].Propagate(sink);
+            }
+        }
+        finally
+        {
+            for (int i = last; i >= from; i--)
+            {
+                _tensorNodes[i].ClearGrad();
+            }
+        }
+    }
+
+    /// <summary>
     /// ∂y/∂xᵢ for each tensor, without touching their <see cref="Tensor{T}.Grad"/>: a gradient of
     /// <paramref name="y"/> (a one-element tensor unless <paramref name="seed"/> is given, in which case the
     /// result is the vector–Jacobian product seedᵀ·J).

@@ -68,6 +68,12 @@ internal sealed class TensorNode<T>(string name, Tensor<T>[] inputs, Tensor<T> o
     /// </summary>
     public Action<Tensor<T>, IGradientSink>? ForeignInput { get; init; }
 
+    /// <summary>
+    /// For an op whose rule needs the sweep's sink (a checkpoint, whose re-run hands the gradients of the parameters it
+    /// captured straight to it): used instead of the rule. Null for every other op.
+    /// </summary>
+    public Func<Tensor<T>, IGradientSink, Tensor<T>?[]>? SinkRule { get; init; }
+
     /// <summary>The layer (or other named scope) the op was recorded in, and the call site that opened it.</summary>
     public Provenance Provenance { get; } = Provenance.Current;
 
@@ -123,7 +129,7 @@ internal sealed class TensorNode<T>(string name, Tensor<T>[] inputs, Tensor<T> o
 
         sink.Visit(output, _grad);
         ForeignInput?.Invoke(_grad, sink);
-        Tensor<T>?[] grads = rule(_grad);
+        Tensor<T>?[] grads = SinkRule is { } sinkRule ? sinkRule(_grad, sink) : rule(_grad);
         if (output.NodeTape is { DetectAnomalies: true })
         {
             Tape.CheckTensorBackward(this, grads);

@@ -41,8 +41,13 @@ public static class Generator
         }
     }
 
+    private static readonly Func<int> s_draw = Draw;
+
     /// <summary>The next seed of the stream (for an API that was not given one).</summary>
-    public static int NextSeed()
+    /// <remarks>While a checkpointed function runs again for its backward pass, this returns the seed drawn at the same point of its first run and leaves the stream where it is (see <see cref="Autograd.Checkpoint{T}(Func{Tensor{T}, Tensor{T}}, Tensor{T}, string?, int)"/>).</remarks>
+    public static int NextSeed() => SeedLog.Next(s_draw);
+
+    private static int Draw()
     {
         lock (s_gate)
         {

@@ -34,7 +34,7 @@ public sealed class MultiheadAttention : Module<Tensor<float>, Tensor<float>>
         EmbedDim = embedDim;
         NumHeads = numHeads;
         Dropout = dropout;
-        _seed = seedValue;
+        _dropoutSeeds = new SeedStream(() => unchecked(seedValue + (++_calls * 7919)));
         InProjWeight = Tensor.Zeros<float>(3 * embedDim, embedDim);
         Init.XavierUniform<float>(InProjWeight.MutableSpan(), embedDim, 3 * embedDim, seedValue);
         InProjWeight.RequiresGrad();
@@ -43,7 +43,8 @@ public sealed class MultiheadAttention : Module<Tensor<float>, Tensor<float>>
         OutProj.Bias?.MutableSpan().Clear();
     }
 
-    private readonly int _seed;
+    // The attention-dropout seeds: the layer's seed plus a multiple of the call count.
+    private readonly SeedStream _dropoutSeeds;
     private int _calls;
 
     /// <summary>E.</summary>
@@ -121,7 +122,7 @@ public sealed class MultiheadAttention : Module<Tensor<float>, Tensor<float>>
         }
 
         double p = IsTraining ? Dropout : 0.0;
-        Tensor<float> attended = Tensor.ScaledDotProductAttention(q, k, v, mask, causal, p, p > 0 ? unchecked(_seed + (++_calls * 7919)) : 0);
+        Tensor<float> attended = Tensor.ScaledDotProductAttention(q, k, v, mask, causal, p, p > 0 ? _dropoutSeeds.Next() : 0);
         return OutProj.CallAsChild(attended.Transpose(1, 2).Reshape([b, t, e]));
     }
 

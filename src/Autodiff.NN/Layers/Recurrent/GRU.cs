@@ -26,7 +26,7 @@ namespace Autodiff.NN;
 public sealed class GRU : Module<Tensor<float>, (Tensor<float> Output, Tensor<float> HN)>
 {
     private readonly RecurrentParameters _parameters;
-    private readonly Random _dropoutSeeds;
+    private readonly SeedStream _dropoutSeeds;
 
     /// <summary>Creates the network with PyTorch's initialisation.</summary>
     /// <param name="inputSize">Features of each input step.</param>
@@ -41,7 +41,7 @@ public sealed class GRU : Module<Tensor<float>, (Tensor<float> Output, Tensor<fl
         int seedValue = seed ?? Generator.NextSeed();
         Functional.CheckDropoutProbability(dropout);
         _parameters = new RecurrentParameters(nameof(GRU), inputSize, hiddenSize, numLayers, bias, 3, seedValue, cell: false);
-        _dropoutSeeds = new Random(unchecked((seedValue * 31) + 7));
+        _dropoutSeeds = new SeedStream(unchecked((seedValue * 31) + 7));
         InputSize = inputSize;
         HiddenSize = hiddenSize;
         NumLayers = numLayers;

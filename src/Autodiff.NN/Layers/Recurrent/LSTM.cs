@@ -31,7 +31,7 @@ namespace Autodiff.NN;
 public sealed class LSTM : Module<Tensor<float>, (Tensor<float> Output, Tensor<float> HN, Tensor<float> CN)>
 {
     private readonly RecurrentParameters _parameters;
-    private readonly Random _dropoutSeeds;
+    private readonly SeedStream _dropoutSeeds;
 
     /// <summary>Creates the network with PyTorch's initialisation.</summary>
     /// <param name="inputSize">Features of each input step.</param>
@@ -46,7 +46,7 @@ public sealed class LSTM : Module<Tensor<float>, (Tensor<float> Output, Tensor<f
         int seedValue = seed ?? Generator.NextSeed();
         Functional.CheckDropoutProbability(dropout);
         _parameters = new RecurrentParameters(nameof(LSTM), inputSize, hiddenSize, numLayers, bias, 4, seedValue, cell: false);
-        _dropoutSeeds = new Random(unchecked((seedValue * 31) + 7));
+        _dropoutSeeds = new SeedStream(unchecked((seedValue * 31) + 7));
         InputSize = inputSize;
         HiddenSize = hiddenSize;
         NumLayers = numLayers;

@@ -14,7 +14,7 @@ namespace Autodiff.NN;
 /// </remarks>
 public sealed class Dropout : Module<Tensor<float>, Tensor<float>>
 {
-    private readonly Random _random;
+    private readonly SeedStream _random;
 
     /// <summary>Creates the layer.</summary>
     /// <param name="p">The probability of zeroing an element, in [0, 1].</param>
@@ -23,7 +23,7 @@ public sealed class Dropout : Module<Tensor<float>, Tensor<float>>
     {
         Functional.CheckDropoutProbability(p);
         P = p;
-        _random = new Random(seed ?? Generator.NextSeed());
+        _random = new SeedStream(seed ?? Generator.NextSeed());
     }
 
     /// <summary>The probability of zeroing an element.</summary>

@@ -27,7 +27,7 @@ public sealed partial class Tensor<T>
         var y = new Tensor<TTo>(Tensor.Uninitialized<TTo>(Size), _shape);
         TensorPrimitives.ConvertChecked<T, TTo>(Data, y.Data);
         y.TracedAs(op, file, line).Traced("input", this); // the input has the other element type: an attribute
-        if (!GradRequired || !Autograd.IsGradEnabled || Tape.Current is not { } tape)
+        if (!GradRequired || Autograd.Probed<T>([this]) || !Autograd.IsGradEnabled || Tape.Current is not { } tape)
         {
             y.KeepLentArray();
             return y;
