@@ -385,6 +385,20 @@ public abstract class Module
         return scope;
     }
 
+    /// <summary>The module running on this thread now and its path, to run again in the same place later (a checkpoint's re-run).</summary>
+    internal static (Module? Module, string? Path) Running => (s_running, s_runningPath);
+
+    /// <summary>
+    /// Makes <paramref name="running"/> the running module again until the scope is disposed: a checkpoint's re-run,
+    /// in the backward pass, then names its children's scopes as the forward pass did.
+    /// </summary>
+    internal static CallScope Resume((Module? Module, string? Path) running)
+    {
+        var scope = new CallScope(default, s_running, s_runningPath, active: true);
+        (s_running, s_runningPath) = running;
+        return scope;
+    }
+
     /// <summary>Whether this module's scope is the innermost one running on this thread.</summary>
     internal bool IsRunning => ReferenceEquals(s_running, this);
 

@@ -103,7 +103,9 @@ public sealed partial class Tape
         try
         {
             using Autograd.PauseScope mode = sink.CreateGraph ? default : Autograd.PauseRecording();
-            using SweepScope sweeping = BeginSweep(writesLeafGrads: false); // the stretch's leaves are the collecting sink's
+            // Rules may write the captured parameters' gradients straight into their .Grad, as in the enclosing sweep; the
+            // stretch's own leaves (detached inputs) have no .Grad buffer, so theirs still reach the sink.
+            using SweepScope sweeping = BeginSweep(s_sweepWritesLeafGrads);
             for (int i = last; i >= from; i--)
             {
                 _tensorNodes[i].Propagate(sink);

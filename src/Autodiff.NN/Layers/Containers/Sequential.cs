@@ -38,6 +38,29 @@ public sealed class Sequential : Module<Tensor<float>, Tensor<float>>
         return this;
     }
 
+    /// <summary>
+    /// Checkpoint every this many consecutive modules as one segment (<see cref="Autograd.Checkpoint{T}(Func{Tensor{T}, Tensor{T}}, Tensor{T}, string?, int)"/>,
+    /// as <c>torch.utils.checkpoint.checkpoint_sequential</c>): a segment keeps only its input for the backward pass
+    /// and runs again inside it. 0 (the default) checkpoints nothing.
+    /// </summary>
+    /// <remarks>
+    /// The last segment runs normally, as in PyTorch: its activations are needed as soon as the backward pass begins.
+    /// About √n modules per segment keep the least (√n segment inputs plus one segment's activations) for one more
+    /// forward pass. Dropout inside a segment sees the same masks in the re-run. A batch norm's running statistics
+    /// are updated by both runs.
+    /// </remarks>
+    public int CheckpointEvery
+    {
+        get => _checkpointEvery;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            _checkpointEvery = value;
+        }
+    }
+
+    private int _checkpointEvery;
+
     /// <inheritdoc/>
     protected override IEnumerable<(string Name, Module Module)> ChildModules()
         => _modules.Select((m, i) => (i.ToString(CultureInfo.InvariantCulture), (Module)m));
@@ -49,10 +72,37 @@ public sealed class Sequential : Module<Tensor<float>, Tensor<float>>
         // Each child runs in a scope named by its place here (Sequential[2]); when Forward was called directly rather
         // than through Call, this container opens its own scope first so that the children's paths start from it.
         using CallScope self = IsRunning ? default : EnterCall(null, 0);
-        Tensor<float> x = input;
-        foreach (Module<Tensor<float>, Tensor<float>> module in _modules)
+        int every = _checkpointEvery;
+        if (every == 0 || every >= _modules.Count)
         {
-            x = module.CallAsChild(x);
+            return Run(0, _modules.Count, input);
+        }
+
+        (Module?, string?) running = Running;
+        Tensor<float> x = input;
+        int last = (_modules.Count - 1) / every * every; // the last segment's start: it runs normally
+        for (int start = 0; start < last; start += every)
+        {
+            int from = start;
+            x = Autograd.Checkpoint(
+                h =>
+                {
+                    using CallScope resumed = Resume(running); // the re-run, in the backward pass, names scopes as now
+                    return Run(from, from + every, h);
+                },
+                x);
+        }
+
+        return Run(last, _modules.Count, x);
+    }
+
+    /// <summary>Modules [<paramref name="from"/>, <paramref name="to"/>) in order.</summary>
+    private Tensor<float> Run(int from, int to, Tensor<float> input)
+    {
+        Tensor<float> x = input;
+        for (int i = from; i < to; i++)
+        {
+            x = _modules[i].CallAsChild(x);
         }
 
         return x;
