@@ -1,12 +1,11 @@
 using System.Runtime.CompilerServices;
-using Autodiff.Kernels;
 
 namespace Autodiff;
 
-// Elementary functions of scalars. Each computes its value y and, on the same line as the Push, the local
-// derivative dy/dx that the backward sweep multiplies the incoming adjoint by; right below it, the same partial
-// written with recorded ops (…Recorded), which a recorded sweep (RecordedGradient, Hessian) uses so that the
-// gradient can be differentiated again. Subgradients at kinks are the ones listed in docs/derivatives.md
+// Elementary functions of scalars. Each takes its value y and the local derivative dy/dx that the backward sweep
+// multiplies the incoming adjoint by from its rule in ScalarRules (which a recorded function's replay calls too), and
+// pushes both; right below it, the same partial written with recorded ops (…Recorded), which a recorded sweep
+// (RecordedGradient, Hessian) uses so that the gradient can be differentiated again. Subgradients at kinks are the ones listed in docs/derivatives.md
 // (ReLU′(0) = 0, |x|′(0) = 0, ½ to each side of a Max/Min tie).
 public readonly partial struct Scalar
 {
@@ -20,9 +19,8 @@ public readonly partial struct Scalar
     public static Scalar Pow(Scalar x, double p, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Of(x, nameof(Pow));
-        double v = x.Data;
-        double dx = p == 0.0 ? 0.0 : p * Math.Pow(v, p - 1.0);
-        return tape.Push(ScalarOp.Pow, Math.Pow(v, p), x.Index, dx, p, constantFirst: false, file, line);
+        double y = ScalarRules.PowConstantExponent(x.Data, p, out double dx);
+        return tape.Push(ScalarOp.Pow, y, x.Index, dx, p, constantFirst: false, file, line);
     }
 
     /// <summary>aᵇ for a variable exponent.</summary>
@@ -38,10 +36,7 @@ public readonly partial struct Scalar
     public static Scalar Pow(Scalar a, Scalar b, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Common(a, b, nameof(Pow));
-        double av = a.Data, bv = b.Data;
-        double y = Math.Pow(av, bv);
-        double da = bv == 0.0 ? 0.0 : bv * Math.Pow(av, bv - 1.0);
-        double db = av == 0.0 && bv >= 0.0 ? 0.0 : y * Math.Log(av);
+        double y = ScalarRules.Pow(a.Data, b.Data, out double da, out double db);
         return tape.Push(ScalarOp.Pow, y, a.Index, da, b.Index, db, file, line);
     }
 
@@ -55,9 +50,7 @@ public readonly partial struct Scalar
     public static Scalar Pow(double c, Scalar b, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Of(b, nameof(Pow));
-        double bv = b.Data;
-        double y = Math.Pow(c, bv);
-        double db = c == 0.0 && bv >= 0.0 ? 0.0 : y * Math.Log(c);
+        double y = ScalarRules.PowConstantBase(c, b.Data, out double db);
         return tape.Push(ScalarOp.Pow, y, b.Index, db, c, constantFirst: true, file, line);
     }
 
@@ -95,8 +88,8 @@ public readonly partial struct Scalar
     public static Scalar Exp(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Of(x, nameof(Exp));
-        double y = Math.Exp(x.Data);
-        return tape.Push(ScalarOp.Exp, y, x.Index, y, file, line);
+        double y = ScalarRules.Exp(x.Data, out double d);
+        return tape.Push(ScalarOp.Exp, y, x.Index, d, file, line);
     }
 
     /// <summary>Recorded partial of eˣ: the result y.</summary>
@@ -111,8 +104,8 @@ public readonly partial struct Scalar
     public static Scalar Log(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Of(x, nameof(Log));
-        double v = x.Data;
-        return tape.Push(ScalarOp.Log, Math.Log(v), x.Index, 1.0 / v, file, line);
+        double y = ScalarRules.Log(x.Data, out double d);
+        return tape.Push(ScalarOp.Log, y, x.Index, d, file, line);
     }
 
     /// <summary>Recorded partial of ln x: 1/x.</summary>
@@ -127,8 +120,8 @@ public readonly partial struct Scalar
     public static Scalar Sqrt(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Of(x, nameof(Sqrt));
-        double y = Math.Sqrt(x.Data);
-        return tape.Push(ScalarOp.Sqrt, y, x.Index, 0.5 / y, file, line);
+        double y = ScalarRules.Sqrt(x.Data, out double d);
+        return tape.Push(ScalarOp.Sqrt, y, x.Index, d, file, line);
     }
 
     /// <summary>Recorded partial of √x: 1/(2y).</summary>
@@ -143,8 +136,8 @@ public readonly partial struct Scalar
     public static Scalar Sin(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Of(x, nameof(Sin));
-        (double sin, double cos) = Math.SinCos(x.Data);
-        return tape.Push(ScalarOp.Sin, sin, x.Index, cos, file, line);
+        double y = ScalarRules.Sin(x.Data, out double d);
+        return tape.Push(ScalarOp.Sin, y, x.Index, d, file, line);
     }
 
     /// <summary>Recorded partial of sin x: cos x.</summary>
@@ -159,8 +152,8 @@ public readonly partial struct Scalar
     public static Scalar Cos(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Of(x, nameof(Cos));
-        (double sin, double cos) = Math.SinCos(x.Data);
-        return tape.Push(ScalarOp.Cos, cos, x.Index, -sin, file, line);
+        double y = ScalarRules.Cos(x.Data, out double d);
+        return tape.Push(ScalarOp.Cos, y, x.Index, d, file, line);
     }
 
     /// <summary>Recorded partial of cos x: −sin x.</summary>
@@ -175,8 +168,8 @@ public readonly partial struct Scalar
     public static Scalar Tan(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Of(x, nameof(Tan));
-        double y = Math.Tan(x.Data);
-        return tape.Push(ScalarOp.Tan, y, x.Index, 1.0 + (y * y), file, line);
+        double y = ScalarRules.Tan(x.Data, out double d);
+        return tape.Push(ScalarOp.Tan, y, x.Index, d, file, line);
     }
 
     /// <summary>Recorded partial of tan x: 1 + y².</summary>
@@ -191,8 +184,8 @@ public readonly partial struct Scalar
     public static Scalar Tanh(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Of(x, nameof(Tanh));
-        double y = Math.Tanh(x.Data);
-        return tape.Push(ScalarOp.Tanh, y, x.Index, 1.0 - (y * y), file, line);
+        double y = ScalarRules.Tanh(x.Data, out double d);
+        return tape.Push(ScalarOp.Tanh, y, x.Index, d, file, line);
     }
 
     /// <summary>Recorded partial of tanh x: 1 − y².</summary>
@@ -207,8 +200,8 @@ public readonly partial struct Scalar
     public static Scalar Sigmoid(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Of(x, nameof(Sigmoid));
-        double y = Logistic(x.Data);
-        return tape.Push(ScalarOp.Sigmoid, y, x.Index, y * (1.0 - y), file, line);
+        double y = ScalarRules.Sigmoid(x.Data, out double d);
+        return tape.Push(ScalarOp.Sigmoid, y, x.Index, d, file, line);
     }
 
     /// <summary>Recorded partial of σ(x): y(1 − y).</summary>
@@ -223,8 +216,8 @@ public readonly partial struct Scalar
     public static Scalar Relu(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Of(x, nameof(Relu));
-        double v = x.Data;
-        return tape.Push(ScalarOp.Relu, v > 0.0 ? v : 0.0, x.Index, v > 0.0 ? 1.0 : 0.0, file, line);
+        double y = ScalarRules.Relu(x.Data, out double d);
+        return tape.Push(ScalarOp.Relu, y, x.Index, d, file, line);
     }
 
     /// <summary>Recorded partial of ReLU: piecewise constant (1 or 0), kept a number.</summary>
@@ -240,8 +233,8 @@ public readonly partial struct Scalar
     public static Scalar LeakyRelu(Scalar x, double slope = 0.01, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Of(x, nameof(LeakyRelu));
-        double v = x.Data;
-        return tape.Push(ScalarOp.LeakyRelu, v > 0.0 ? v : slope * v, x.Index, v > 0.0 ? 1.0 : slope, slope, constantFirst: false, file, line);
+        double y = ScalarRules.LeakyRelu(x.Data, slope, out double d);
+        return tape.Push(ScalarOp.LeakyRelu, y, x.Index, d, slope, constantFirst: false, file, line);
     }
 
     /// <summary>Recorded partial of the leaky ReLU: piecewise constant (1 or the slope), kept a number.</summary>
@@ -256,9 +249,8 @@ public readonly partial struct Scalar
     public static Scalar Abs(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Of(x, nameof(Abs));
-        double v = x.Data;
-        double sign = v > 0.0 ? 1.0 : v < 0.0 ? -1.0 : 0.0;
-        return tape.Push(ScalarOp.Abs, Math.Abs(v), x.Index, sign, file, line);
+        double y = ScalarRules.Abs(x.Data, out double d);
+        return tape.Push(ScalarOp.Abs, y, x.Index, d, file, line);
     }
 
     /// <summary>Recorded partial of |x|: piecewise constant (the sign), kept a number.</summary>
@@ -274,9 +266,8 @@ public readonly partial struct Scalar
     public static Scalar Max(Scalar a, Scalar b, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Common(a, b, nameof(Max));
-        double av = a.Data, bv = b.Data;
-        (double da, double db) = av > bv ? (1.0, 0.0) : av < bv ? (0.0, 1.0) : (0.5, 0.5);
-        return tape.Push(ScalarOp.Max, Math.Max(av, bv), a.Index, da, b.Index, db, file, line);
+        double y = ScalarRules.Max(a.Data, b.Data, out double da, out double db);
+        return tape.Push(ScalarOp.Max, y, a.Index, da, b.Index, db, file, line);
     }
 
     /// <summary>The larger of a scalar and a constant: max(a, c), a floor.</summary>
@@ -289,8 +280,8 @@ public readonly partial struct Scalar
     public static Scalar Max(Scalar a, double c, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Of(a, nameof(Max));
-        double av = a.Data;
-        return tape.Push(ScalarOp.Max, Math.Max(av, c), a.Index, av > c ? 1.0 : av < c ? 0.0 : 0.5, c, constantFirst: false, file, line);
+        double y = ScalarRules.Max(a.Data, c, out double da, out _);
+        return tape.Push(ScalarOp.Max, y, a.Index, da, c, constantFirst: false, file, line);
     }
 
     /// <summary>Recorded partials of Max (of two scalars, or of a scalar and a constant): piecewise constant (1, 0 or ½), kept numbers.</summary>
@@ -306,9 +297,8 @@ public readonly partial struct Scalar
     public static Scalar Min(Scalar a, Scalar b, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Common(a, b, nameof(Min));
-        double av = a.Data, bv = b.Data;
-        (double da, double db) = av < bv ? (1.0, 0.0) : av > bv ? (0.0, 1.0) : (0.5, 0.5);
-        return tape.Push(ScalarOp.Min, Math.Min(av, bv), a.Index, da, b.Index, db, file, line);
+        double y = ScalarRules.Min(a.Data, b.Data, out double da, out double db);
+        return tape.Push(ScalarOp.Min, y, a.Index, da, b.Index, db, file, line);
     }
 
     /// <summary>The smaller of a scalar and a constant: min(a, c), a cap.</summary>
@@ -321,8 +311,8 @@ public readonly partial struct Scalar
     public static Scalar Min(Scalar a, double c, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Of(a, nameof(Min));
-        double av = a.Data;
-        return tape.Push(ScalarOp.Min, Math.Min(av, c), a.Index, av < c ? 1.0 : av > c ? 0.0 : 0.5, c, constantFirst: false, file, line);
+        double y = ScalarRules.Min(a.Data, c, out double da, out _);
+        return tape.Push(ScalarOp.Min, y, a.Index, da, c, constantFirst: false, file, line);
     }
 
     /// <summary>Recorded partials of Min (of two scalars, or of a scalar and a constant): piecewise constant (1, 0 or ½), kept numbers.</summary>
@@ -340,9 +330,8 @@ public readonly partial struct Scalar
     public static Scalar Softplus(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Of(x, nameof(Softplus));
-        double v = x.Data;
-        double y = Math.Max(v, 0.0) + SpecialFunctions.Log1p(Math.Exp(-Math.Abs(v)));
-        return tape.Push(ScalarOp.Softplus, y, x.Index, Logistic(v), file, line);
+        double y = ScalarRules.Softplus(x.Data, out double d);
+        return tape.Push(ScalarOp.Softplus, y, x.Index, d, file, line);
     }
 
     /// <summary>Recorded partial of softplus: σ(x).</summary>
@@ -357,9 +346,8 @@ public readonly partial struct Scalar
     public static Scalar Gelu(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Of(x, nameof(Gelu));
-        double v = x.Data;
-        double cdf = SpecialFunctions.NormalCdf(v);
-        return tape.Push(ScalarOp.Gelu, v * cdf, x.Index, cdf + (v * SpecialFunctions.NormalPdf(v)), file, line);
+        double y = ScalarRules.Gelu(x.Data, out double d);
+        return tape.Push(ScalarOp.Gelu, y, x.Index, d, file, line);
     }
 
     /// <summary>Recorded partial of GELU: Φ(x) + x·φ(x), with a recorded Φ.</summary>
@@ -374,8 +362,8 @@ public readonly partial struct Scalar
     public static Scalar NormalCdf(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Of(x, nameof(NormalCdf));
-        double v = x.Data;
-        return tape.Push(ScalarOp.NormalCdf, SpecialFunctions.NormalCdf(v), x.Index, SpecialFunctions.NormalPdf(v), file, line);
+        double y = ScalarRules.NormalCdf(x.Data, out double d);
+        return tape.Push(ScalarOp.NormalCdf, y, x.Index, d, file, line);
     }
 
     /// <summary>Recorded partial of Φ(x): φ(x).</summary>
@@ -390,8 +378,8 @@ public readonly partial struct Scalar
     public static Scalar Expm1(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Of(x, nameof(Expm1));
-        double y = SpecialFunctions.Expm1(x.Data, out double exp);
-        return tape.Push(ScalarOp.Expm1, y, x.Index, exp, file, line);
+        double y = ScalarRules.Expm1(x.Data, out double d);
+        return tape.Push(ScalarOp.Expm1, y, x.Index, d, file, line);
     }
 
     /// <summary>Recorded partial of eˣ − 1: eˣ, recorded.</summary>
@@ -406,8 +394,8 @@ public readonly partial struct Scalar
     public static Scalar Log1p(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Of(x, nameof(Log1p));
-        double v = x.Data;
-        return tape.Push(ScalarOp.Log1p, SpecialFunctions.Log1p(v), x.Index, 1.0 / (1.0 + v), file, line);
+        double y = ScalarRules.Log1p(x.Data, out double d);
+        return tape.Push(ScalarOp.Log1p, y, x.Index, d, file, line);
     }
 
     /// <summary>Recorded partial of ln(1 + x): 1/(1 + x).</summary>
@@ -423,9 +411,8 @@ public readonly partial struct Scalar
     public static Scalar Hypot(Scalar a, Scalar b, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Common(a, b, nameof(Hypot));
-        double av = a.Data, bv = b.Data;
-        double y = double.Hypot(av, bv);
-        return tape.Push(ScalarOp.Hypot, y, a.Index, y == 0.0 ? 0.0 : av / y, b.Index, y == 0.0 ? 0.0 : bv / y, file, line);
+        double h = ScalarRules.Hypot(a.Data, b.Data, out double da, out double db);
+        return tape.Push(ScalarOp.Hypot, h, a.Index, da, b.Index, db, file, line);
     }
 
     /// <summary>Recorded partials of √(a² + b²): a/y and b/y (0 at the origin, as the plain rule).</summary>
@@ -451,9 +438,8 @@ public readonly partial struct Scalar
     public static Scalar Atan2(Scalar y, Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Common(y, x, nameof(Atan2));
-        double yv = y.Data, xv = x.Data;
-        double h = double.Hypot(xv, yv);
-        return tape.Push(ScalarOp.Atan2, Math.Atan2(yv, xv), y.Index, h == 0.0 ? 0.0 : xv / h / h, x.Index, h == 0.0 ? 0.0 : -yv / h / h, file, line);
+        double angle = ScalarRules.Atan2(y.Data, x.Data, out double dy, out double dx);
+        return tape.Push(ScalarOp.Atan2, angle, y.Index, dy, x.Index, dx, file, line);
     }
 
     /// <summary>Recorded partials of atan2(y, x): x/(x² + y²) and −y/(x² + y²) (0 at the origin, as the plain rule).</summary>
@@ -477,8 +463,8 @@ public readonly partial struct Scalar
     public static Scalar Erf(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Of(x, nameof(Erf));
-        double v = x.Data;
-        return tape.Push(ScalarOp.Erf, SpecialFunctions.Erf(v), x.Index, SpecialFunctions.ErfDerivative(v), file, line);
+        double y = ScalarRules.Erf(x.Data, out double d);
+        return tape.Push(ScalarOp.Erf, y, x.Index, d, file, line);
     }
 
     /// <summary>Recorded partial of erf: (2/√π)·e^(−x²), recorded.</summary>
@@ -493,8 +479,8 @@ public readonly partial struct Scalar
     public static Scalar Erfc(Scalar x, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Of(x, nameof(Erfc));
-        double v = x.Data;
-        return tape.Push(ScalarOp.Erfc, SpecialFunctions.Erfc(v), x.Index, -SpecialFunctions.ErfDerivative(v), file, line);
+        double y = ScalarRules.Erfc(x.Data, out double d);
+        return tape.Push(ScalarOp.Erfc, y, x.Index, d, file, line);
     }
 
     /// <summary>Recorded partial of erfc: −(2/√π)·e^(−x²), recorded.</summary>

@@ -59,7 +59,8 @@ public readonly partial struct Scalar : IEquatable<Scalar>
     public static Scalar Add(Scalar a, Scalar b, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Common(a, b, nameof(Add));
-        return tape.Push(ScalarOp.Add, a.Data + b.Data, a.Index, 1.0, b.Index, 1.0, file, line);   // ∂/∂a = 1, ∂/∂b = 1
+        double y = ScalarRules.Add(a.Data, b.Data, out double da, out double db);
+        return tape.Push(ScalarOp.Add, y, a.Index, da, b.Index, db, file, line);
     }
 
     /// <summary>a + c for a constant c, recording the caller's source line.</summary>
@@ -71,7 +72,8 @@ public readonly partial struct Scalar : IEquatable<Scalar>
     public static Scalar Add(Scalar a, double c, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Of(a, nameof(Add));
-        return tape.Push(ScalarOp.Add, a.Data + c, a.Index, 1.0, c, constantFirst: false, file, line);   // ∂/∂a = 1
+        double y = ScalarRules.Add(a.Data, c, out double da, out _);
+        return tape.Push(ScalarOp.Add, y, a.Index, da, c, constantFirst: false, file, line);
     }
 
     /// <summary>a + b.</summary>
@@ -103,7 +105,8 @@ public readonly partial struct Scalar : IEquatable<Scalar>
     public static Scalar Subtract(Scalar a, Scalar b, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Common(a, b, nameof(Subtract));
-        return tape.Push(ScalarOp.Subtract, a.Data - b.Data, a.Index, 1.0, b.Index, -1.0, file, line);   // ∂/∂a = 1, ∂/∂b = −1
+        double y = ScalarRules.Subtract(a.Data, b.Data, out double da, out double db);
+        return tape.Push(ScalarOp.Subtract, y, a.Index, da, b.Index, db, file, line);
     }
 
     /// <summary>a − c for a constant c, recording the caller's source line.</summary>
@@ -115,7 +118,8 @@ public readonly partial struct Scalar : IEquatable<Scalar>
     public static Scalar Subtract(Scalar a, double c, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Of(a, nameof(Subtract));
-        return tape.Push(ScalarOp.Subtract, a.Data - c, a.Index, 1.0, c, constantFirst: false, file, line);   // ∂/∂a = 1
+        double y = ScalarRules.Subtract(a.Data, c, out double da, out _);
+        return tape.Push(ScalarOp.Subtract, y, a.Index, da, c, constantFirst: false, file, line);
     }
 
     /// <summary>c − a for a constant c, recording the caller's source line.</summary>
@@ -127,7 +131,8 @@ public readonly partial struct Scalar : IEquatable<Scalar>
     public static Scalar Subtract(double c, Scalar a, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Of(a, nameof(Subtract));
-        return tape.Push(ScalarOp.Subtract, c - a.Data, a.Index, -1.0, c, constantFirst: true, file, line);   // ∂/∂a = −1
+        double y = ScalarRules.Subtract(c, a.Data, out _, out double da);
+        return tape.Push(ScalarOp.Subtract, y, a.Index, da, c, constantFirst: true, file, line);
     }
 
     /// <summary>a − b.</summary>
@@ -159,7 +164,8 @@ public readonly partial struct Scalar : IEquatable<Scalar>
     public static Scalar Multiply(Scalar a, Scalar b, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Common(a, b, nameof(Multiply));
-        return tape.Push(ScalarOp.Multiply, a.Data * b.Data, a.Index, b.Data, b.Index, a.Data, file, line);   // ∂/∂a = b, ∂/∂b = a
+        double y = ScalarRules.Multiply(a.Data, b.Data, out double da, out double db);
+        return tape.Push(ScalarOp.Multiply, y, a.Index, da, b.Index, db, file, line);
     }
 
     /// <summary>a · c for a constant c, recording the caller's source line.</summary>
@@ -171,7 +177,8 @@ public readonly partial struct Scalar : IEquatable<Scalar>
     public static Scalar Multiply(Scalar a, double c, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Of(a, nameof(Multiply));
-        return tape.Push(ScalarOp.Multiply, a.Data * c, a.Index, c, c, constantFirst: false, file, line);   // ∂/∂a = c
+        double y = ScalarRules.Multiply(a.Data, c, out double da, out _);
+        return tape.Push(ScalarOp.Multiply, y, a.Index, da, c, constantFirst: false, file, line);
     }
 
     /// <summary>a · b.</summary>
@@ -213,8 +220,8 @@ public readonly partial struct Scalar : IEquatable<Scalar>
     public static Scalar Divide(Scalar a, Scalar b, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Common(a, b, nameof(Divide));
-        double y = a.Data / b.Data;
-        return tape.Push(ScalarOp.Divide, y, a.Index, 1.0 / b.Data, b.Index, -y / b.Data, file, line);   // ∂/∂a = 1/b, ∂/∂b = −a/b²
+        double y = ScalarRules.Divide(a.Data, b.Data, out double da, out double db);
+        return tape.Push(ScalarOp.Divide, y, a.Index, da, b.Index, db, file, line);
     }
 
     /// <summary>a / c for a constant c, recording the caller's source line.</summary>
@@ -226,7 +233,8 @@ public readonly partial struct Scalar : IEquatable<Scalar>
     public static Scalar Divide(Scalar a, double c, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Of(a, nameof(Divide));
-        return tape.Push(ScalarOp.Divide, a.Data / c, a.Index, 1.0 / c, c, constantFirst: false, file, line);   // ∂/∂a = 1/c
+        double y = ScalarRules.Divide(a.Data, c, out double da, out _);
+        return tape.Push(ScalarOp.Divide, y, a.Index, da, c, constantFirst: false, file, line);
     }
 
     /// <summary>c / a for a constant c, recording the caller's source line.</summary>
@@ -238,8 +246,8 @@ public readonly partial struct Scalar : IEquatable<Scalar>
     public static Scalar Divide(double c, Scalar a, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Of(a, nameof(Divide));
-        double y = c / a.Data;
-        return tape.Push(ScalarOp.Divide, y, a.Index, -y / a.Data, c, constantFirst: true, file, line);   // d/da c/a = −c/a²
+        double y = ScalarRules.Divide(c, a.Data, out _, out double da);
+        return tape.Push(ScalarOp.Divide, y, a.Index, da, c, constantFirst: true, file, line);
     }
 
     /// <summary>a / b.</summary>
@@ -285,7 +293,8 @@ public readonly partial struct Scalar : IEquatable<Scalar>
     public static Scalar Negate(Scalar a, [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
         Tape tape = Autodiff.Tape.Of(a, nameof(Negate));
-        return tape.Push(ScalarOp.Negate, -a.Data, a.Index, -1.0, file, line);   // ∂/∂a = −1
+        double y = ScalarRules.Negate(a.Data, out double da);
+        return tape.Push(ScalarOp.Negate, y, a.Index, da, file, line);
     }
 
     /// <summary>−a.</summary>

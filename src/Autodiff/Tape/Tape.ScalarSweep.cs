@@ -212,10 +212,12 @@ public sealed partial class Tape
     /// operation's operands are usually the one or two entries just below it (in <c>sin(y)·a + y·b</c>, the +
     /// follows its two products), so contributions to those two slots wait in registers instead.
     /// </remarks>
-    private void SweepFrom(int last)
+    private void SweepFrom(int last) => Sweep(_adjoints.AsSpan(0, last + 1), _entries.AsSpan(0, last + 1));
+
+    /// <summary>The sweep over <paramref name="entries"/> from the last, seeded in <paramref name="adj"/>: the tape's, and a recorded function's replay.</summary>
+    internal static void Sweep(Span<double> adj, ReadOnlySpan<Entry> entries)
     {
-        Span<double> adj = _adjoints.AsSpan(0, last + 1);
-        ReadOnlySpan<Entry> entries = _entries.AsSpan(0, last + 1);
+        int last = entries.Length - 1;
         double next1 = 0.0, next2 = 0.0; // contributions not yet added to adj[i − 1] and adj[i − 2]
         for (int i = last; i > Sink; i--)
         {
