@@ -27,6 +27,8 @@ public class LaxWendroffBenchmarks
     private readonly Scalar[] _flux = new Scalar[NX - 1];
     private readonly double[] _seeds = Enumerable.Repeat(Advection.Seed, NX).ToArray();
     private Tape _tape = null!;
+    private RecordedFunction _function = null!;
+    private readonly double[] _final = new double[NX];
 
     [GlobalSetup]
     public void Setup()
@@ -36,6 +38,9 @@ public class LaxWendroffBenchmarks
         Advection.LaxWendroffAdjoint(_q0, Advection.Steps, reference);
         TapeAsWritten();
         Advection.CheckAgainst(reference, _gradient, nameof(TapeAsWritten));
+        _function = _tape.ToFunction(_inputs, _q); // the step just recorded, replayable at any initial field
+        Replay();
+        Advection.CheckAgainst(reference, _gradient, nameof(Replay));
     }
 
     [GlobalCleanup]
@@ -84,5 +89,21 @@ public class LaxWendroffBenchmarks
         }
 
         return _gradient[0];
+    }
+
+    /// <summary>The recorded function replayed at the initial field: J's value and gradient without recording again.</summary>
+    [Benchmark]
+    public double Replay()
+    {
+        _function.Vjp(_q0, _seeds, _gradient);
+        return _gradient[0];
+    }
+
+    /// <summary>The replay's forward half alone: every entry's value and partials, J's parts in <c>_final</c>.</summary>
+    [Benchmark]
+    public double ReplayForward()
+    {
+        _function.Evaluate(_q0, _final);
+        return _final[0];
     }
 }

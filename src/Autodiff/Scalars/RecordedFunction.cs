@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 
 namespace Autodiff;
 
@@ -15,19 +14,17 @@ namespace Autodiff;
 public sealed class RecordedFunction
 {
     private readonly byte[] _ops;
+    private readonly Step[] _steps;        // the entries that compute something, in order, decoded once
     private readonly Tape.Entry[] _entries; // inputs and, after a forward replay, the partials (an entry with one input keeps its constant)
-    private readonly double[] _recorded;   // the values at recording: constants and non-input variables keep them
     private readonly int[] _inputs, _outputs;
     private readonly double[] _values, _adjoints;
-    private readonly double[] _point;      // the inputs of the last forward replay, to skip repeating it
-    private bool _replayed;
 
     internal RecordedFunction(byte[] ops, Tape.Entry[] entries, double[] recorded, int[] inputs, int[] outputs)
     {
-        (_ops, _entries, _recorded, _inputs, _outputs) = (ops, entries, recorded, inputs, outputs);
+        (_ops, _entries, _inputs, _outputs) = (ops, entries, inputs, outputs);
+        _steps = Compile(ops, entries);
         int n = ops.Length;
-        (_values, _adjoints) = (new double[n], new double[n]);
-        _point = new double[inputs.Length];
+        (_values, _adjoints) = ((double[])recorded.Clone(), new double[n]);
 
         // Replay once at the recorded point: refuses entries that cannot be replayed, and proves the rules agree.
         double[] at = [.. inputs.Select(slot => recorded[slot])];
@@ -115,41 +112,34 @@ public sealed class RecordedFunction
         }
     }
 
-    /// <summary>Every entry's value and partials at <paramref name="x"/>, unless the last replay was at the same point.</summary>
+    /// <summary>Every entry's value and partials at <paramref name="x"/>.</summary>
     private void Forward(ReadOnlySpan<double> x)
     {
         CheckLength(x.Length, InputCount, "Evaluate", "inputs", nameof(x));
-        if (_replayed && MemoryMarshal.Cast<double, long>(x).SequenceEqual(MemoryMarshal.Cast<double, long>(_point))) // bits: −0 is not 0 here
-        {
-            return;
-        }
-
-        double[] v = _values;
-        _recorded.CopyTo(v, 0);
+        double[] v = _values; // leaves other than the inputs keep the recorded values copied in at construction
         for (int k = 0; k < _inputs.Length; k++)
         {
             v[_inputs[k]] = x[k];
         }
 
-        byte[] ops = _ops;
         Tape.Entry[] entries = _entries;
-        for (int i = 1; i < ops.Length; i++)
+        foreach (ref readonly Step step in _steps.AsSpan())
         {
-            byte op = ops[i];
-            if (Tape.IsLeafOp(op))
+            // Arithmetic, which most AAD code is made of, inline; every other op through its rule's dispatch. Both call
+            // the eager ops' rules, so the values and partials are the recorded ones at the recorded point.
+            double a = v[step.A], b = step.Binary ? v[step.B] : step.Constant, da, db = 0.0;
+            v[step.Slot] = step.Kind switch
             {
-                continue;
-            }
-
-            (ScalarOp kind, bool constantFirst) = Tape.Decode(op);
-            Tape.Entry e = entries[i];
-            bool binary = e.B != 0;
-            v[i] = ScalarRules.Evaluate(kind, binary, constantFirst, v[e.A], binary ? v[e.B] : e.PartialB, out double da, out double db);
-            entries[i] = new Tape.Entry(e.A, e.B, da, binary ? db : e.PartialB);
+                StepKind.Add => ScalarRules.Add(a, b, out da, out db),
+                StepKind.Subtract => ScalarRules.Subtract(a, b, out da, out db),
+                StepKind.SubtractFrom => ScalarRules.Subtract(b, a, out _, out da),
+                StepKind.Multiply => ScalarRules.Multiply(a, b, out da, out db),
+                StepKind.Divide => ScalarRules.Divide(a, b, out da, out db),
+                StepKind.DivideInto => ScalarRules.Divide(b, a, out _, out da),
+                _ => ScalarRules.Evaluate(step.Op, step.Binary, step.ConstantFirst, a, b, out da, out db),
+            };
+            entries[step.Slot] = new Tape.Entry(step.A, step.B, da, step.Binary ? db : step.Constant);
         }
-
-        x.CopyTo(_point);
-        _replayed = true;
     }
 
     /// <summary>The backward sweep from the seeded adjoints; the inputs' adjoints go to <paramref name="gradient"/>.</summary>
@@ -161,6 +151,50 @@ public sealed class RecordedFunction
             gradient[k] = _adjoints[_inputs[k]];
         }
     }
+
+    /// <summary>The entries that are not leaves, each decoded into what its replay needs.</summary>
+    private static Step[] Compile(byte[] ops, Tape.Entry[] entries)
+    {
+        var steps = new List<Step>();
+        for (int i = 1; i < ops.Length; i++)
+        {
+            if (Tape.IsLeafOp(ops[i]))
+            {
+                continue;
+            }
+
+            (ScalarOp op, bool constantFirst) = Tape.Decode(ops[i]);
+            Tape.Entry e = entries[i];
+            bool binary = e.B != 0;
+            StepKind kind = (op, binary, constantFirst) switch
+            {
+                (ScalarOp.Add, _, false) => StepKind.Add,
+                (ScalarOp.Subtract, _, false) => StepKind.Subtract,
+                (ScalarOp.Subtract, false, true) => StepKind.SubtractFrom,
+                (ScalarOp.Multiply, _, false) => StepKind.Multiply,
+                (ScalarOp.Divide, _, false) => StepKind.Divide,
+                (ScalarOp.Divide, false, true) => StepKind.DivideInto,
+                _ => StepKind.Rule,
+            };
+            steps.Add(new Step(i, e.A, e.B, binary ? 0.0 : e.PartialB, kind, op, binary, constantFirst));
+        }
+
+        return [.. steps];
+    }
+
+    private enum StepKind : byte
+    {
+        Rule,
+        Add,
+        Subtract,
+        SubtractFrom,
+        Multiply,
+        Divide,
+        DivideInto,
+    }
+
+    /// <summary>One entry to replay: its slot, its inputs' slots (or its constant), and how to compute it.</summary>
+    private readonly record struct Step(int Slot, int A, int B, double Constant, StepKind Kind, ScalarOp Op, bool Binary, bool ConstantFirst);
 
     private static void CheckLength(int actual, int expected, string op, string what, string parameter)
     {
