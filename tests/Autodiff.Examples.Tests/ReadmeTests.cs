@@ -13,11 +13,12 @@ namespace Autodiff.Examples.Tests;
 [TestFixture]
 public sealed partial class ReadmeTests
 {
-    // What a block uses without declaring it, as a snippet may: the objects its text says it works on.
-    private static readonly Dictionary<int, string> s_given = new()
+    // What a block uses without declaring it, as a snippet may: the objects its text says it works on, keyed by a
+    // line of the block that uses them (not by the block's number, which every new block before it would shift).
+    private static readonly Dictionary<string, string> s_given = new()
     {
-        [3] = "DataLoader loader = new(new Dataset(Tensor.Zeros<float>(4, 64), [0, 1, 2, 3]), batchSize: 2);",
-        [5] = "Tensor<float> x = Tensor.Zeros<float>(8, 10, 32), next = Tensor.Zeros<float>(8, 10, 32);",
+        ["in loader)"] = "DataLoader loader = new(new Dataset(Tensor.Zeros<float>(4, 64), [0, 1, 2, 3]), batchSize: 2);",
+        ["lstm.Forward(next,"] = "Tensor<float> x = Tensor.Zeros<float>(8, 10, 32), next = Tensor.Zeros<float>(8, 10, 32);",
     };
 
     private const string Usings = "using System; using System.IO; using System.Linq; using System.Collections.Generic; using Autodiff; using Autodiff.NN; " +
@@ -47,7 +48,7 @@ public sealed partial class ReadmeTests
         string body = string.Join('\n', lines.Where(l => !(l.StartsWith("using ", StringComparison.Ordinal) && !l.StartsWith("using var", StringComparison.Ordinal) && !l.StartsWith("using (", StringComparison.Ordinal))));
         string preamble = string.Join(' ', Usings.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Where(u => !usings.Contains(u + ";", StringComparison.Ordinal)).Select(u => u + ";"));
-        string source = preamble + "\n" + usings + "\n" + s_given.GetValueOrDefault(index, "") + "\n" + body;
+        string source = preamble + "\n" + usings + "\n" + string.Concat(s_given.Where(g => code.Contains(g.Key, StringComparison.Ordinal)).Select(g => g.Value)) + "\n" + body;
 
         var compilation = CSharpCompilation.Create(
             $"ReadmeBlock{index}",
